@@ -1,0 +1,32 @@
+# villenum — two commands: `make reproduce` (every finding) and `make test` (the test suite).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+WAVE ?= 2013
+STAMP := $(VENV)/.installed
+
+.PHONY: reproduce test install kernel reconstruct benchmark clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[test]"
+	$(PY) -m ipykernel install --sys-prefix --name villenum --display-name "villenum (Python 3)" >/dev/null
+	touch $(STAMP)
+
+install: $(STAMP) ## create .venv, install the pinned package and register the `villenum` kernel
+
+reconstruct: $(STAMP) ## regenerate the record-level reconstruction of the 2013 wave
+	$(PY) -m villenum generate --wave 2013
+
+reproduce: $(STAMP) ## run every finding's notebook for $(WAVE) into reports/$(WAVE)/
+	$(PY) -m villenum reproduce --wave $(WAVE)
+
+test: $(STAMP) ## run the whole test suite
+	$(PY) -m pytest
+
+benchmark: $(STAMP) ## speed benchmarks (on demand, not part of the tests)
+	$(PY) benchmarks/run.py
+
+clean: ## remove generated reports and processed outputs (raw data is never touched)
+	rm -rf reports data/processed/*/[!s]* 

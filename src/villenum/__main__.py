@@ -1,0 +1,7 @@
+"""`python -m villenum ...`"""
+
+import sys
+
+from villenum.cli import main
+
+sys.exit(main())
