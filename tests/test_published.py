@@ -9,7 +9,8 @@ import frictionless
 import pandas as pd
 import pytest
 
-from villenum.published import NAMES, ROOT, has_published, load_claims, load_published, published_dir
+from villenum.paths import ROOT, published_dir
+from villenum.published import NAMES, has_published, load_claims, load_published
 
 RAW = ROOT / "data" / "raw"
 DATAPACKAGE = RAW / "datapackage.json"
@@ -199,3 +200,16 @@ def test_caen_is_not_confirmed():
     participants = load_published("participants", WAVE).set_index("participant_id")
     assert not participants.loc["caen", "confirmed"]
     assert participants["confirmed"].sum() == 12
+
+
+def test_shares_that_do_not_add_up_are_rejected_naming_file_and_column(tmp_path):
+    from villenum.errors import InputError
+
+    src = published_dir(WAVE) / "domain_shares.csv"
+    frame = pd.read_csv(src, dtype=str, keep_default_na=False)
+    frame.loc[0, "share"] = "26"  # 110 in all: beyond rounding
+    frame.to_csv(tmp_path / "domain_shares.csv", index=False)
+    with pytest.raises(InputError) as err:
+        load_published("domain_shares", directory=tmp_path)
+    (p,) = err.value.problems
+    assert (p.file, p.column, p.value) == ("domain_shares.csv", "share", 110.0)

@@ -1,0 +1,95 @@
+"""What a finding's notebook needs: resolved paths, the validated survey, published figures if any, and writers."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from villenum import paths
+from villenum.io import write_atomic, write_csv_atomic
+from villenum.published import NAMES, has_published, load_published
+from villenum.survey import Survey, load_survey
+
+
+@dataclass
+class Context:
+    """One notebook run: the wave, where to read and write, the survey and whether published figures exist."""
+
+    wave: str
+    survey_dir: Path
+    published_dir: Path
+    output_dir: Path
+    figure_dir: Path
+    survey: Survey
+
+    @property
+    def has_published(self) -> bool:
+        """True if the wave has published figures to compare with."""
+        return has_published(self.wave, self.published_dir)
+
+    def published(self, name: str) -> pd.DataFrame | None:
+        """A published table of the wave, or None when the wave has none (comparisons are then skipped)."""
+        return load_published(name, self.wave, self.published_dir) if self.has_published else None
+
+    def published_tables(self) -> dict[str, pd.DataFrame] | None:
+        """Every published table of the wave, or None when it has none."""
+        return {n: self.published(n) for n in NAMES} if self.has_published else None
+
+    def claims(self) -> pd.DataFrame:
+        """The claims to check: the wave's own if published, else the 2013 study's (verdicts then skipped)."""
+        return load_published("claims", self.wave, self.published_dir) if self.has_published else \
+            load_published("claims", "2013")
+
+    def scorecard(self, results: dict[str, pd.DataFrame], finding: str | None = None) -> pd.DataFrame:
+        """The scorecard rows of one finding (or all) computed from result tables."""
+        from villenum.scorecard import build_scorecard
+
+        return build_scorecard(self.claims(), results, self.published_tables(), self.survey.is_reconstruction,
+                               finding)
+
+    def save_table(self, frame: pd.DataFrame, name: str) -> Path:
+        """Write a result table to `<output_dir>/<name>.csv` atomically, floats rounded to 10 digits."""
+        return write_csv_atomic(frame.round(10), self.output_dir / f"{name}.csv")
+
+    def save_figure(self, fig, name: str, alt: str) -> Path:
+        """Save a figure as `<figure_dir>/<name>.png` (deterministic bytes) with its alt text beside it."""
+        import io
+
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=110, bbox_inches="tight", metadata={"Software": None})
+        path = write_atomic(self.figure_dir / f"{name}.png", buf.getvalue())
+        write_atomic(self.figure_dir / f"{name}.alt.txt", alt.strip() + "\n")
+        return path
+
+
+def open_context(wave: str = "2013", survey_dir: str = "", published_dir: str = "", output_dir: str = "",
+                 figure_dir: str = "") -> Context:
+    """Resolve empty parameters to the wave's defaults and load (validate) the survey."""
+    survey = Path(survey_dir) if survey_dir else paths.survey_dir(wave)
+    return Context(
+        wave=wave,
+        survey_dir=survey,
+        published_dir=Path(published_dir) if published_dir else paths.published_dir(wave),
+        output_dir=Path(output_dir) if output_dir else paths.output_dir(wave),
+        figure_dir=Path(figure_dir) if figure_dir else paths.report_dir(wave) / "figures",
+        survey=load_survey(survey),
+    )
+
+
+def file_digests(directory: Path) -> dict[str, str]:
+    """sha256 of every file in a directory (for the report's provenance block)."""
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(Path(directory).glob("*")) if p.is_file()}
+
+
+def load_results(output_dir: str | Path) -> dict[str, pd.DataFrame]:
+    """Every result table written by the findings' notebooks, by name (scorecard excluded)."""
+    return {p.stem: pd.read_csv(p) for p in sorted(Path(output_dir).glob("*.csv")) if p.stem != "scorecard"}
+
+
+def dumps(obj: object) -> str:
+    """Stable JSON text."""
+    return json.dumps(obj, indent=1, sort_keys=True, ensure_ascii=False, default=str)

@@ -1,0 +1,57 @@
+"""Projects per domain: counts, percent shares with per-domain Wilson intervals, per-collectivité means, rankings."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from villenum import taxonomy
+from villenum.stats import safe_divide, top_k, wilson_interval
+
+
+def domain_counts(projects: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
+    """Projects per domain (all nine, zeros included), percent share and per-domain (not simultaneous) Wilson CI."""
+    codes = taxonomy.codes("domain")
+    n = projects["domain"].value_counts().reindex(codes, fill_value=0).to_numpy()
+    low, high = wilson_interval(n, n.sum(), confidence)
+    return pd.DataFrame({"domain": codes, "label_fr": [taxonomy.labels_fr("domain")[c] for c in codes],
+                         "n_projects": n, "share": 100 * safe_divide(n, n.sum()),
+                         "ci_low": 100 * low, "ci_high": 100 * high})
+
+
+def projects_per_collectivite(projects: pd.DataFrame, collectivites: pd.DataFrame) -> pd.DataFrame:
+    """Projects per collectivité and domain (collectivités without any count as 0): mean, sd, median, reach."""
+    codes = taxonomy.codes("domain")
+    ids = pd.Index(collectivites["collectivite_id"].dropna().unique())
+    ids = ids.union(projects["collectivite_id"].dropna().unique())
+    matrix = (projects.groupby(["collectivite_id", "domain"]).size().unstack(fill_value=0)
+              .reindex(index=ids, columns=codes, fill_value=0))
+    reach = (matrix > 0).sum()
+    return pd.DataFrame({"domain": codes, "n_projects": matrix.sum().to_numpy(), "n_collectivites": len(ids),
+                         "mean_per_collectivite": matrix.mean().to_numpy(),
+                         "sd_per_collectivite": matrix.std().to_numpy(),
+                         "median_per_collectivite": matrix.median().to_numpy(),
+                         "n_collectivites_with_any": reach.to_numpy(),
+                         "share_with_any": 100 * safe_divide(reach, len(ids))})
+
+
+def top_domains(counts: pd.DataFrame, k: int = 3, by: str = "n_projects") -> pd.DataFrame:
+    """The k domains with most projects; ties broken by input (taxonomy) order and flagged (stats.top_k)."""
+    return top_k(counts, by, k, ascending=False)
+
+
+def bottom_domains(counts: pd.DataFrame, k: int = 3, by: str = "n_projects") -> pd.DataFrame:
+    """The k domains with fewest projects; ties broken by input (taxonomy) order and flagged (stats.top_k)."""
+    return top_k(counts, by, k, ascending=True)
+
+
+def compare_shares(counts: pd.DataFrame, published: pd.DataFrame, decimals: int = 0) -> pd.DataFrame:
+    """Our percent shares against published ones; rounded_match: ours rounded half-up to `decimals` equals theirs."""
+    theirs = pd.DataFrame({"domain": taxonomy.to_code(published["domain"].astype("string"), "domain"),
+                           "published_share": pd.to_numeric(published["share"]).astype(float)})
+    out = counts[["domain", "share"]].merge(theirs, on="domain", how="left")
+    scale = 10.0**decimals
+    rounded = np.floor(out["share"] * scale + 0.5 + 1e-9) / scale
+    match = pd.array(np.isclose(rounded, out["published_share"]), dtype="boolean")
+    match[out["published_share"].isna().to_numpy() | out["share"].isna().to_numpy()] = pd.NA
+    return out.assign(difference=out["share"] - out["published_share"], rounded_match=match)

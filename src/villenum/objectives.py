@@ -1,0 +1,206 @@
+"""Scores of the four objectives ranked by each collectivité: shares, mean ranks, Borda, Copeland, agreement.
+
+Rules for partial rankings (half-filled questionnaires, rank <NA>):
+- a collectivité "answered" if it ranked at least one objective; first_share, borda and mean-rank use only those;
+- Borda: rank r earns (4 - r) points (3, 2, 1, 0); the objectives a collectivité left unranked share equally the
+  points it did not give (6 minus the points given), e.g. ranks 1 and 2 given -> each unranked objective gets 0.5;
+  the score is the mean number of points per answering collectivité (0..3);
+- pairwise: a is before b if a is ranked and b is unranked or ranked lower; two unranked objectives are not compared;
+- Copeland: pairwise wins minus pairwise losses (a wins against b if more collectivités put a before b), -3..3;
+- Kendall's W and Friedman use only collectivités that ranked all four objectives (`n_excluded` says how many not).
+Every column named share* is a percentage (0..100).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats as st
+from scipy.special import xlogy
+
+from villenum import taxonomy
+from villenum.stats import bootstrap, degenerate, safe_divide, wilson_interval
+
+METHODS = ("first_share", "mean_rank", "borda", "copeland")
+LOWER_IS_BETTER = ("mean_rank",)
+
+
+def rank_matrix(objectives: pd.DataFrame) -> pd.DataFrame:
+    """Collectivité x objective matrix of ranks (float, NaN = not ranked), objectives in taxonomy order."""
+    ranks = objectives.assign(rank=objectives["rank"].astype("Float64").to_numpy(dtype=float, na_value=np.nan))
+    matrix = ranks.pivot(index="collectivite_id", columns="objective", values="rank")
+    return matrix.reindex(columns=pd.Index(taxonomy.codes("objective"), name="objective")).astype(float)
+
+
+def _ranks(objectives: pd.DataFrame) -> pd.DataFrame:
+    """rank_matrix, warning when fewer than two collectivités ranked or an objective was never ranked."""
+    matrix = rank_matrix(objectives)
+    n_answered = int(matrix.notna().any(axis=1).sum())
+    if n_answered < 2:
+        degenerate(f"only {n_answered} collectivité(s) ranked objectives: spreads and tests are NaN")
+    never = matrix.columns[matrix.isna().all()].tolist()
+    if never and n_answered:
+        degenerate(f"objective(s) ranked by nobody: {', '.join(never)}: their rank scores are NaN")
+    return matrix
+
+
+def _pairwise_counts(ranks: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Weighted counts (replicates x a x b) of collectivités putting a before b, and comparing a with b."""
+    n, m = ranks.shape
+    ranked = ~np.isnan(ranks)
+    before = ranked[:, :, None] & (~ranked[:, None, :] | (ranks[:, :, None] < ranks[:, None, :]))
+    compared = ranked[:, :, None] | ranked[:, None, :]
+    count = (weights @ before.reshape(n, m * m)).reshape(-1, m, m)
+    return count, (weights @ compared.reshape(n, m * m)).reshape(-1, m, m)
+
+
+def _score_table(ranks: np.ndarray, weights: np.ndarray, objectives: list[str]) -> pd.DataFrame:
+    """All four scores for each row of weights: replicates x (method, objective) columns."""
+    m = ranks.shape[1]
+    ranked = ~np.isnan(ranks)
+    answered = ranked.any(axis=1)
+    n_answered = (weights @ answered)[:, None]
+    first = 100 * safe_divide(weights @ (ranks == 1), n_answered)
+    mean = safe_divide(weights @ np.nan_to_num(ranks), weights @ ranked)
+    points = m - ranks
+    left = safe_divide(m * (m - 1) / 2 - np.nansum(points, axis=1), (~ranked).sum(axis=1))
+    points = np.where(ranked, points, left[:, None]) * answered[:, None]
+    borda = safe_divide(weights @ points, n_answered)
+    count, _ = _pairwise_counts(ranks, weights)
+    copeland = np.sign(count - count.transpose(0, 2, 1)).sum(axis=2)
+    columns = pd.MultiIndex.from_product([METHODS, objectives], names=["method", "objective"])
+    return pd.DataFrame(np.hstack([first, mean, borda, copeland]), columns=columns)
+
+
+def share_ranked_first(objectives: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
+    """Percent of answering collectivités ranking each objective first, with Wilson intervals."""
+    matrix = _ranks(objectives)
+    n_first = matrix.eq(1).sum().to_numpy()
+    n_answered = int(matrix.notna().any(axis=1).sum())
+    low, high = wilson_interval(n_first, n_answered, confidence)
+    return pd.DataFrame({"objective": matrix.columns, "n_first": n_first, "n_answered": n_answered,
+                         "share": 100 * safe_divide(n_first, n_answered), "ci_low": 100 * low, "ci_high": 100 * high})
+
+
+def mean_rank(objectives: pd.DataFrame) -> pd.DataFrame:
+    """Mean, standard deviation (n-1), quartiles, IQR and number of ranks given to each objective."""
+    matrix = _ranks(objectives)
+    q1, q3 = matrix.quantile(0.25), matrix.quantile(0.75)
+    return pd.DataFrame({"objective": matrix.columns, "mean_rank": matrix.mean().to_numpy(),
+                         "sd_rank": matrix.std().to_numpy(), "q1_rank": q1.to_numpy(), "q3_rank": q3.to_numpy(),
+                         "iqr_rank": (q3 - q1).to_numpy(), "n": matrix.count().to_numpy()})
+
+
+def borda_scores(objectives: pd.DataFrame) -> pd.DataFrame:
+    """Mean Borda points per answering collectivité (0..3; unranked objectives share the points left)."""
+    return score_objectives(objectives).query("method == 'borda'").drop(columns="method").reset_index(drop=True)
+
+
+def pairwise_preferences(objectives: pd.DataFrame) -> pd.DataFrame:
+    """For each ordered pair of objectives: collectivités putting a before b, comparing them, and the percent."""
+    matrix = _ranks(objectives)
+    count, compared = (c[0] for c in _pairwise_counts(matrix.to_numpy(), np.ones((1, len(matrix)))))
+    codes = matrix.columns.to_numpy()
+    a, b = np.nonzero(~np.eye(len(codes), dtype=bool))
+    return pd.DataFrame({"objective_a": codes[a], "objective_b": codes[b], "n_a_before_b": count[a, b].astype(int),
+                         "n_compared": compared[a, b].astype(int),
+                         "share": 100 * safe_divide(count[a, b], compared[a, b])})
+
+
+def score_objectives(objectives: pd.DataFrame) -> pd.DataFrame:
+    """Long table of scores by method (first_share, mean_rank, borda, copeland) with each objective's position.
+
+    position 1 is the best (highest score, lowest mean rank); ties share the best position (1, 1, 3, ...).
+    """
+    matrix = _ranks(objectives)
+    table = _score_table(matrix.to_numpy(), np.ones((1, len(matrix))), list(matrix.columns))
+    out = table.iloc[0].rename("score").reset_index()
+    direction = np.where(out["method"].isin(LOWER_IS_BETTER), 1.0, -1.0)
+    position = (out["score"] * direction).groupby(out["method"]).rank(method="min")
+    return out.assign(position=position.astype("Int64"))
+
+
+def bootstrap_objective_scores(objectives: pd.DataFrame, n_boot: int = 1000, seed: int = 0,
+                               confidence: float = 0.95) -> pd.DataFrame:
+    """score_objectives with percentile intervals from resampling collectivités with replacement."""
+    matrix = _ranks(objectives)
+    values, codes = matrix.to_numpy(), list(matrix.columns)
+    out = bootstrap(matrix.reset_index(), "collectivite_id", lambda _, w: _score_table(values, w, codes),
+                    n_boot=n_boot, seed=seed, confidence=confidence)
+    return out.rename(columns={"estimate": "score"})
+
+
+def _complete(objectives: pd.DataFrame) -> tuple[np.ndarray, int]:
+    """Within-collectivité ranks (ties averaged) of collectivités that ranked every objective; number excluded."""
+    matrix = _ranks(objectives)
+    complete = matrix.notna().all(axis=1)
+    return st.rankdata(matrix[complete].to_numpy(), axis=1), int((~complete).sum())
+
+
+def kendall_w(objectives: pd.DataFrame) -> pd.DataFrame:
+    """Kendall's coefficient of concordance W (tie-corrected) with its chi-square test, on complete rankings."""
+    ranks, n_excluded = _complete(objectives)
+    m, n = ranks.shape
+    ties = ((ranks[:, :, None] == ranks[:, None, :]).sum(axis=2) ** 2 - 1).sum()  # sum over groups of t^3 - t
+    denominator = m**2 * (n**3 - n) - m * ties
+    row = {"w": np.nan, "chi2": np.nan, "dof": n - 1, "p_value": np.nan, "n_raters": m, "n_items": n,
+           "n_excluded": n_excluded}
+    if m < 2 or denominator <= 0:
+        degenerate(f"Kendall's W needs 2+ complete, not all-tied rankings (got {m} complete): NaN")
+    else:
+        totals = ranks.sum(axis=0)
+        row["w"] = 12 * ((totals - totals.mean()) ** 2).sum() / denominator
+        row["chi2"] = m * (n - 1) * row["w"]
+        row["p_value"] = st.chi2.sf(row["chi2"], n - 1)
+    return pd.DataFrame([row])
+
+
+def friedman_test(objectives: pd.DataFrame) -> pd.DataFrame:
+    """Friedman test (scipy, tie-corrected) that the objectives are ranked alike, on complete rankings."""
+    ranks, n_excluded = _complete(objectives)
+    row = {"statistic": np.nan, "p_value": np.nan, "n": ranks.shape[0], "n_excluded": n_excluded}
+    if ranks.shape[0] < 2 or (ranks == ranks[:, :1]).all():
+        degenerate(f"Friedman test needs 2+ complete, not all-tied rankings (got {ranks.shape[0]}): NaN")
+    else:
+        row["statistic"], row["p_value"] = st.friedmanchisquare(*ranks.T)
+    return pd.DataFrame([row])
+
+
+def rank_dispersion(objectives: pd.DataFrame) -> pd.DataFrame:
+    """How much each objective's rank fluctuates: mean, sd, IQR, normalised entropy (0..1) and modal share.
+
+    entropy is the Shannon entropy of the distribution of ranks 1..4 given to the objective divided by log(4):
+    0 when every collectivité gives it the same rank, 1 when the four ranks are equally frequent.
+    """
+    stats = mean_rank(objectives)
+    matrix = rank_matrix(objectives)
+    m = matrix.shape[1]
+    counts = np.stack([matrix.eq(r).sum().to_numpy() for r in range(1, m + 1)])  # rank x objective
+    p = safe_divide(counts, counts.sum(axis=0))
+    return stats.assign(entropy=-xlogy(p, p).sum(axis=0) / np.log(m),
+                        modal_share=100 * p.max(axis=0))[
+        ["objective", "mean_rank", "sd_rank", "iqr_rank", "entropy", "modal_share", "n"]]
+
+
+def cited_shares(objectives: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
+    """Percent of the collectivités of the table citing each objective (ranked, or cited == true), Wilson CI."""
+    cited = objectives["rank"].notna()
+    if "cited" in objectives:
+        cited |= objectives["cited"].fillna(False).astype(bool)
+    codes = taxonomy.codes("objective")
+    n_cited = cited.groupby(objectives["objective"]).sum().reindex(codes, fill_value=0).to_numpy()
+    n = objectives["collectivite_id"].nunique()
+    low, high = wilson_interval(n_cited, n, confidence)
+    return pd.DataFrame({"objective": codes, "n_cited": n_cited, "n_collectivites": n,
+                         "share": 100 * safe_divide(n_cited, n), "ci_low": 100 * low, "ci_high": 100 * high})
+
+
+def agreement_tests(objectives: pd.DataFrame) -> pd.DataFrame:
+    """Kendall's W and the Friedman test side by side: long table [test, statistic, dof, p_value, w, n, n_excluded]."""
+    kw, fr = kendall_w(objectives).iloc[0], friedman_test(objectives).iloc[0]
+    return pd.DataFrame([
+        {"test": "kendall_w", "statistic": kw["chi2"], "dof": kw["dof"], "p_value": kw["p_value"], "w": kw["w"],
+         "n": kw["n_raters"], "n_excluded": kw["n_excluded"]},
+        {"test": "friedman", "statistic": fr["statistic"], "dof": kw["dof"], "p_value": fr["p_value"], "w": np.nan,
+         "n": fr["n"], "n_excluded": fr["n_excluded"]},
+    ])

@@ -1,0 +1,102 @@
+"""Realisation by domain: status counts, share of projects completed, and tests of association.
+
+Projects with an unknown status are counted (status "unknown") but set aside from ratios and tests.
+Projects are clustered within collectivités: the Wilson intervals, chi-square and Fisher p-values treat them as
+independent and are therefore optimistic.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats as st
+
+from villenum import taxonomy
+from villenum.stats import degenerate, safe_divide, wilson_interval
+
+UNKNOWN = "unknown"
+
+
+def status_counts(projects: pd.DataFrame) -> pd.DataFrame:
+    """Projects per domain x status, every combination (zeros included), missing status as 'unknown'."""
+    statuses = [*taxonomy.codes("status"), UNKNOWN]
+    full = pd.MultiIndex.from_product([taxonomy.codes("domain"), statuses], names=["domain", "status"])
+    status = projects["status"].astype("string").fillna(UNKNOWN)
+    n = projects.groupby([projects["domain"], status]).size()
+    return n.reindex(full, fill_value=0).rename("n").reset_index()
+
+
+def _wide(projects: pd.DataFrame) -> pd.DataFrame:
+    """status_counts as a domain x status table."""
+    counts = status_counts(projects)
+    return counts.pivot(index="domain", columns="status", values="n").reindex(
+        index=taxonomy.codes("domain"), columns=[*taxonomy.codes("status"), UNKNOWN])
+
+
+def realisation_ratios(projects: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
+    """Per domain: share of projects of known status that are realised (proportion 0..1), with Wilson CI."""
+    wide = _wide(projects)
+    n_projects = wide.sum(axis=1).to_numpy()
+    known = n_projects - wide[UNKNOWN].to_numpy()
+    realised = wide["realise"].to_numpy()
+    low, high = wilson_interval(realised, known, confidence)
+    return pd.DataFrame({"domain": wide.index, "n_projects": n_projects, "n_status_known": known,
+                         "n_realise": realised, "ratio": safe_divide(realised, known), "ci_low": low, "ci_high": high})
+
+
+def independence_test(projects: pd.DataFrame) -> pd.DataFrame:
+    """Pearson chi-square (no Yates correction) of domain x known status, empty rows/columns dropped; Cramér's V."""
+    wide = _wide(projects).drop(columns=UNKNOWN)
+    rows, cols = wide.sum(axis=1) > 0, wide.sum(axis=0) > 0
+    table = wide.loc[rows, cols]
+    dropped = "; ".join(f"{what}: {', '.join(names)}" for what, names in
+                        (("empty domains dropped", wide.index[~rows]), ("empty statuses dropped", wide.columns[~cols]))
+                        if len(names))
+    row = {"chi2": np.nan, "dof": np.nan, "p_value": np.nan, "cramers_v": np.nan, "min_expected": np.nan,
+           "n": int(table.to_numpy().sum()), "dropped": dropped, "warning": ""}
+    if min(table.shape) < 2:
+        row["warning"] = f"table is {table.shape[0]} x {table.shape[1]} after dropping empty rows/columns: no test"
+        degenerate(row["warning"])
+        return pd.DataFrame([row])
+    res = st.chi2_contingency(table.to_numpy(), correction=False)
+    expected = res.expected_freq
+    row.update(chi2=res.statistic, dof=res.dof, p_value=res.pvalue, min_expected=expected.min(),
+               cramers_v=np.sqrt(res.statistic / (row["n"] * (min(table.shape) - 1))))
+    if (small := int((expected < 5).sum())):
+        row["warning"] = (f"{small} of {expected.size} expected counts < 5 (min {expected.min():.2f}): "
+                          "chi-square approximation unreliable")
+        degenerate(row["warning"])
+    return pd.DataFrame([row])
+
+
+def volume_ratio_association(ratios: pd.DataFrame) -> pd.DataFrame:
+    """Spearman correlation, across domains with a ratio, between number of projects and realisation ratio."""
+    used = ratios[ratios["ratio"].notna()]
+    row = {"spearman_rho": np.nan, "p_value": np.nan, "n_domains": len(used)}
+    if len(used) < 3 or used["ratio"].nunique() < 2 or used["n_projects"].nunique() < 2:
+        degenerate(f"Spearman needs 3+ domains with varying counts and ratios (got {len(used)}): NaN")
+    else:
+        row["spearman_rho"], row["p_value"] = st.spearmanr(used["n_projects"], used["ratio"])
+    return pd.DataFrame([row])
+
+
+def domain_groups_compare(ratios: pd.DataFrame, group: list[str], confidence: float = 0.95) -> pd.DataFrame:
+    """Pooled realisation ratio of a group of domains vs the others: Wilson CIs, difference, Fisher's exact test."""
+    unknown = sorted(set(group) - set(ratios["domain"]))
+    if unknown:
+        raise ValueError(f"unknown domain(s) {unknown}; known: {', '.join(ratios['domain'])}")
+    inside = ratios["domain"].isin(group).to_numpy()
+    k = np.array([ratios.loc[inside, "n_realise"].sum(), ratios.loc[~inside, "n_realise"].sum()])
+    n = np.array([ratios.loc[inside, "n_status_known"].sum(), ratios.loc[~inside, "n_status_known"].sum()])
+    low, high = wilson_interval(k, n, confidence)
+    ratio = safe_divide(k, n)
+    row = {"group": ", ".join(group), "n_realise_group": k[0], "n_known_group": n[0], "ratio_group": ratio[0],
+           "ci_low_group": low[0], "ci_high_group": high[0], "n_realise_rest": k[1], "n_known_rest": n[1],
+           "ratio_rest": ratio[1], "ci_low_rest": low[1], "ci_high_rest": high[1],
+           "difference": ratio[0] - ratio[1], "odds_ratio": np.nan, "p_value": np.nan}
+    if (n == 0).any():
+        degenerate("a side of the comparison has no project of known status: no test")
+    else:
+        res = st.fisher_exact(np.column_stack([k, n - k]))
+        row["odds_ratio"], row["p_value"] = res.statistic, res.pvalue
+    return pd.DataFrame([row])
