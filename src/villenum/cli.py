@@ -83,7 +83,13 @@ def reproduce(args: argparse.Namespace) -> int:
     failed = [o for o in outcomes if o.status == "failed"]
     for o in failed:
         print(f"error: {o.message}", file=sys.stderr)
-    return EXIT_FAILED if failed else 0
+    if failed:
+        return EXIT_FAILED
+    if not args.only:
+        from villenum.report import build_report
+
+        print(f"report  {build_report(report_dir, Path(common['output_dir']), outcomes, {**common, **extra})}")
+    return 0
 
 
 def _split(text: str) -> tuple[str, object]:

@@ -55,15 +55,14 @@ class Context:
         """Write a result table to `<output_dir>/<name>.csv` atomically, floats rounded to 10 digits."""
         return write_csv_atomic(frame.round(10), self.output_dir / f"{name}.csv")
 
-    def save_figure(self, fig, name: str, alt: str) -> Path:
+    def save_figure(self, fig, name: str, alt: str) -> None:
         """Save a figure as `<figure_dir>/<name>.png` (deterministic bytes) with its alt text beside it."""
         import io
 
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=110, bbox_inches="tight", metadata={"Software": None})
-        path = write_atomic(self.figure_dir / f"{name}.png", buf.getvalue())
+        write_atomic(self.figure_dir / f"{name}.png", buf.getvalue())
         write_atomic(self.figure_dir / f"{name}.alt.txt", alt.strip() + "\n")
-        return path
 
 
 def open_context(wave: str = "2013", survey_dir: str = "", published_dir: str = "", output_dir: str = "",

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import matplotlib
+import matplotlib.pyplot as plt
+import pandas as pd
+import seaborn as sns
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-import seaborn as sns  # noqa: E402
-
-from villenum import taxonomy  # noqa: E402
+from villenum import taxonomy
 
 DOMAIN_COLOURS = dict(zip(taxonomy.codes("domain"), sns.color_palette("tab10", 9).as_hex()))
 STATUS_COLOURS = {"realise": "#1b9e77", "en_cours": "#d95f02", "a_l_etude": "#7570b3", "unknown": "#bbbbbb"}
@@ -93,7 +90,7 @@ def panel_map(frame: pd.DataFrame, points: pd.DataFrame) -> plt.Figure:
         ax.scatter(d["longitude"], d["latitude"], s=60, color=colour, edgecolor="black",
                    label=taxonomy.labels_fr("kind")[kind])
     for row in points.itertuples():
-        ax.annotate(row.name, (row.longitude, row.latitude), fontsize=7, xytext=(3, 3), textcoords="offset points")
+        ax.annotate(row.name.split(" + ")[0], (row.longitude, row.latitude), fontsize=7, xytext=(3, 3), textcoords="offset points")
     ax.set(xlabel="Longitude", ylabel="Latitude", title="Collectivités du panel", aspect=1.4)
     ax.legend(loc="lower left", fontsize=8)
     return fig

@@ -1,0 +1,203 @@
+"""The codebook of record-level survey data: three tables, their columns, and their validation."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+
+import pandas as pd
+
+from villenum import taxonomy
+from villenum.errors import Problem, problem
+from villenum.io import column_key, parse_french_number
+
+TRUE = {"true", "1", "oui", "yes", "vrai", "o", "y", "x"}
+FALSE = {"false", "0", "non", "no", "faux", "n"}
+ORIGINS = ("surveyed", "named", "drawn")
+N_OBJECTIVES = 4
+
+
+@dataclass(frozen=True)
+class Column:
+    """One codebook column: its kind of value, and whether the column and the value are required."""
+
+    name: str
+    kind: str  # "id", "text", "int", "bool", "regex", or "label:<taxonomy field>", "enum"
+    required: bool = True  # column must be present
+    nullable: bool = False  # cells may be empty
+    pattern: str | None = None
+    enum: tuple[str, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+    doc: str = ""
+    pad: int | None = None  # regex columns: all-digit codes shorter than this get their lost leading zeros back
+
+
+@dataclass(frozen=True)
+class Table:
+    """One codebook table: its file name, its columns and its primary key."""
+
+    name: str
+    file: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+
+    @property
+    def column_names(self) -> list[str]:
+        """Names of every column, in codebook order."""
+        return [c.name for c in self.columns]
+
+
+RECONSTRUCTED = Column("reconstructed", "bool", required=False, doc="true if the row was generated, not surveyed")
+COLLECTIVITES = Table("collectivites", "collectivites.csv", (
+    Column("collectivite_id", "id", doc="identifier, unique in the wave"),
+    Column("name", "text", doc="name as used by the collectivité"),
+    Column("kind", "label:kind", doc="commune, intercommunalité or joint commune + intercommunalité"),
+    Column("insee_code", "regex", nullable=True, pattern=r"^(\d{2}|2A|2B)\d{3}$", pad=5,
+           doc="INSEE code of the commune, 5 characters (communes and joint participations)"),
+    Column("epci_siren", "regex", nullable=True, pattern=r"^\d{9}$",
+           doc="SIREN of the EPCI, 9 digits (intercommunalités and joint participations)"),
+    Column("population", "int", nullable=True, minimum=0, doc="legal population (INSEE)"),
+    Column("origin", "enum", required=False, nullable=True, enum=ORIGINS,
+           doc="surveyed (real record), named (reconstructed, named in the sources) or drawn (reconstructed, drawn from the frame)"),
+    RECONSTRUCTED,
+), key=("collectivite_id",))
+OBJECTIVES = Table("objectives", "objectives.csv", (
+    Column("collectivite_id", "id"),
+    Column("objective", "label:objective"),
+    Column("rank", "int", nullable=True, minimum=1, maximum=N_OBJECTIVES, doc="1 = most important"),
+    Column("cited", "bool", required=False, nullable=True, doc="the objective was cited at all"),
+    RECONSTRUCTED,
+), key=("collectivite_id", "objective"))
+PROJECTS = Table("projects", "projects.csv", (
+    Column("project_id", "id"),
+    Column("collectivite_id", "id"),
+    Column("label", "text", doc="the project as described by the collectivité"),
+    Column("domain", "label:domain"),
+    Column("status", "label:status", nullable=True, doc="empty if unknown: set aside from realisation ratios"),
+    Column("project_type", "text", required=False, nullable=True, doc="catalogue type, if known"),
+    RECONSTRUCTED,
+), key=("project_id",))
+TABLES = (COLLECTIVITES, OBJECTIVES, PROJECTS)
+
+
+def _row_numbers(mask: pd.Series) -> pd.Index:
+    """File line numbers (header = 1) of the rows where `mask` holds (frames are indexed by line - 2)."""
+    return mask.index[mask.to_numpy()] + 2
+
+
+def _cell_problems(file: str, col: Column, mask: pd.Series, values: pd.Series, message: str,
+                   allowed: str) -> list[Problem]:
+    """One Problem per flagged cell of a column; the value is the cell as written (trimmed)."""
+    rows = _row_numbers(mask)
+    bad = values[mask.to_numpy()]
+    return [problem(file, message, row=int(r), column=col.name, value=None if pd.isna(v) else v, allowed=allowed)
+            for r, v in zip(rows, bad)]
+
+
+def _clean_column(file: str, col: Column, raw: pd.Series) -> tuple[pd.Series, list[Problem]]:
+    """Parse and check one column; return the cleaned values and the problems found."""
+    raw = raw.astype("string")
+    missing = raw.isna()
+    problems: list[Problem] = []
+    if not col.nullable:
+        problems += _cell_problems(file, col, missing, raw, "empty value", "a non-empty value")
+    if col.kind in ("id", "text"):
+        out = raw
+    elif col.kind.startswith("label:"):
+        fld = col.kind.split(":", 1)[1]
+        out = taxonomy.to_code(raw, fld)
+        unknown = out.isna() & ~missing
+        problems += _cell_problems(file, col, unknown, raw, f"unknown {fld} label (see docs/codebook.md)",
+                                   taxonomy.allowed_text(fld))
+    elif col.kind == "enum":
+        out = raw.str.lower()
+        bad = ~out.isin(col.enum) & ~missing
+        problems += _cell_problems(file, col, bad, raw, "value outside the codebook", ", ".join(col.enum))
+    elif col.kind == "regex":
+        out = raw.str.upper()
+        if col.pad:
+            out = out.where(~out.str.fullmatch(r"\d+").fillna(False).astype(bool), out.str.zfill(col.pad))
+        bad = ~out.str.fullmatch(col.pattern).fillna(False).astype(bool) & ~missing
+        problems += _cell_problems(file, col, bad, raw, "malformed code", col.doc or col.pattern)
+    elif col.kind == "bool":
+        low = raw.str.lower()
+        out = pd.Series(pd.NA, index=raw.index, dtype="boolean")
+        out[low.isin(TRUE).fillna(False).astype(bool)] = True
+        out[low.isin(FALSE).fillna(False).astype(bool)] = False
+        problems += _cell_problems(file, col, out.isna() & ~missing, raw, "not a yes/no value",
+                                   "true/false, oui/non, 1/0, x (yes)")
+    elif col.kind == "int":
+        num = parse_french_number(raw)
+        rng = _range_text(col)
+        not_int = (num.isna() | (num % 1 != 0)) & ~missing
+        problems += _cell_problems(file, col, not_int, raw, "not a whole number", rng)
+        out_of_range = pd.Series(False, index=raw.index)
+        if col.minimum is not None:
+            out_of_range |= num < col.minimum
+        if col.maximum is not None:
+            out_of_range |= num > col.maximum
+        problems += _cell_problems(file, col, out_of_range.fillna(False) & ~not_int, raw, "out of range", rng)
+        out = num.where(~not_int).round().astype("Int64")
+    else:  # pragma: no cover - guarded by the codebook definition
+        raise ValueError(f"unknown column kind {col.kind!r}")
+    return out, problems
+
+
+def _range_text(col: Column) -> str:
+    """Describe the allowed range of an integer column."""
+    lo = "" if col.minimum is None else f">= {col.minimum:g}"
+    hi = "" if col.maximum is None else f"<= {col.maximum:g}"
+    return "a whole number " + " and ".join(x for x in (lo, hi) if x)
+
+
+def _column_problems(columns: pd.Index, table: Table, file: str) -> list[Problem]:
+    """Header problems: duplicate, unnamed, unknown (with a close match) and missing required columns."""
+    names = table.column_names
+    allowed = f"the columns {', '.join(names)} (required: {', '.join(c.name for c in table.columns if c.required)})"
+    out = [problem(file, "duplicate column", row=1, column=c, allowed=allowed)
+           for c in dict.fromkeys(columns[columns.duplicated()])]
+    for c in dict.fromkeys(columns):
+        if c == "":
+            out.append(problem(file, "a column has no name in the header", row=1, column=c, allowed=allowed))
+        elif c not in names:
+            close = difflib.get_close_matches(column_key(c), names, n=1, cutoff=0.6)
+            hint = f": did you mean '{close[0]}'?" if close else ": remove it or rename it"
+            out.append(problem(file, "unknown column" + hint, row=1, column=c, allowed=allowed))
+    out += [problem(file, "missing column", row=1, column=c.name, allowed=allowed)
+            for c in table.columns if c.required and c.name not in columns]
+    return out
+
+
+def canonical_columns(raw: pd.DataFrame, table: Table) -> pd.DataFrame:
+    """Rename hand-typed headers ('Collectivité ID', 'Population ') to the codebook's column names."""
+    by_key = {column_key(n): n for n in table.column_names}
+    return raw.set_axis([by_key.get(column_key(c), c) for c in raw.columns], axis=1)
+
+
+def clean_lines(raw: pd.DataFrame, table: Table, file: str) -> tuple[pd.DataFrame, list[Problem]]:
+    """`clean_table`, keeping the index of `raw` (line number - 2) so later checks can cite lines."""
+    raw = canonical_columns(raw, table)
+    problems = _column_problems(raw.columns, table, file)
+    if problems:
+        return pd.DataFrame(), problems
+    cleaned = {}
+    for col in (c for c in table.columns if c.name in raw.columns):
+        cleaned[col.name], found = _clean_column(file, col, raw[col.name])
+        problems += found
+    out = pd.DataFrame(cleaned, index=raw.index)
+    key = list(table.key)
+    dup = out.duplicated(key, keep="first") & out[key].notna().all(axis=1)
+    first = out.reset_index().groupby(key, dropna=True)["index"].first() if dup.any() else None
+    for line, vals in zip(_row_numbers(dup), out.loc[dup.to_numpy(), key].itertuples(index=False)):
+        seen = int(first.loc[tuple(vals) if len(key) > 1 else vals[0]]) + 2
+        what = " + ".join(key)
+        problems.append(problem(file, f"duplicate {what}: same as row {seen}", row=int(line), column=key[-1],
+                                value=raw.loc[line - 2, key[-1]], allowed=f"each {what} once"))
+    return out, problems
+
+
+def clean_table(raw: pd.DataFrame, table: Table, file: str) -> tuple[pd.DataFrame, list[Problem]]:
+    """Check columns, parse and normalise every cell, check the primary key; collect all problems."""
+    out, problems = clean_lines(raw, table, file)
+    return out.reset_index(drop=True), problems
