@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 WAVE ?= 2013
 STAMP := $(VENV)/.installed
 
-.PHONY: reproduce test install kernel reconstruct benchmark clean
+.PHONY: reproduce test install browser reconstruct benchmark screenshot clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,11 +22,17 @@ reconstruct: $(STAMP) ## regenerate the record-level reconstruction of the 2013 
 reproduce: $(STAMP) ## run every finding's notebook for $(WAVE) into reports/$(WAVE)/
 	$(PY) -m villenum reproduce --wave $(WAVE)
 
-test: $(STAMP) ## run the whole test suite
+browser: ## Debian's chromium + chromedriver for the report's browser test (apt; root or sudo)
+	bash scripts/install_browser.sh
+
+test: $(STAMP) browser ## run the whole test suite
 	$(PY) -m pytest
 
 benchmark: $(STAMP) ## speed benchmarks (on demand, not part of the tests)
 	$(PY) benchmarks/run.py
 
-clean: ## remove generated reports and processed outputs (raw data is never touched)
-	rm -rf reports data/processed/*/[!s]* 
+screenshot: ## after a deliberate change of the report: refresh the README's picture from the browser test's
+	cp reports/screenshot-index.png docs/img/report-index.png
+
+clean: ## remove reports and the run cache (data/processed is reproducible and committed as the reference)
+	rm -rf reports

@@ -18,6 +18,7 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
+        """One line: `file, row R, column 'C': value 'V': message (allowed: ...)`, leaving out what is unknown."""
         where = f"{self.file}"
         if self.row is not None:
             where += f", row {self.row}"
@@ -32,7 +33,8 @@ class InputError(ValueError):
 
     max_listed = 20
 
-    def __init__(self, problems: list[Problem]):
+    def __init__(self, problems: list[Problem]) -> None:
+        """Keep every problem; the message lists the first `max_listed` of them, one per line."""
         self.problems = list(problems)
         lines = [str(p) for p in self.problems[: self.max_listed]]
         more = len(self.problems) - len(lines)

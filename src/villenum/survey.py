@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from villenum.codebook import COLLECTIVITES, N_OBJECTIVES, OBJECTIVES, PROJECTS, TABLES, Table, canonical_columns, clean_lines
+from villenum.codebook import (COLLECTIVITES, N_OBJECTIVES, OBJECTIVES, PROJECTS, TABLES, Table, canonical_columns,
+                               clean_lines)
 from villenum.errors import InputError, InputWarning, Problem, problem
 from villenum.io import read_csv_robust
 
@@ -52,7 +53,7 @@ def _kind_codes(coll: pd.DataFrame, file: str) -> list[Problem]:
             if col not in coll:
                 continue
             bad = (coll["kind"] == kind).fillna(False) & coll[col].isna()
-            out += [problem(file, f"a collectivité of kind '{kind}' needs its {col}", row=int(i) + 2, column=col, value=None,
+            out += [problem(file, f"a collectivité of kind '{kind}' needs its {col}", row=int(i) + 2, column=col,
                             allowed=f"{col}: see the codebook (docs/codebook.md)") for i in coll.index[bad.to_numpy()]]
     return out
 
@@ -61,11 +62,12 @@ def _repeated_ranks(obj: pd.DataFrame, raw: pd.DataFrame, file: str) -> list[Pro
     """Within one collectivité, each rank is given to one objective at most."""
     ranked = obj.dropna(subset=["rank", "collectivite_id"])
     dup = ranked.duplicated(["collectivite_id", "rank"], keep="first")
-    first = ranked.reset_index().groupby(["collectivite_id", "rank"])["index"].first()
-    return [problem(file, f"rank {int(r)} already given to another objective of {c} on row {int(first[(c, r)]) + 2}",
+    first = ranked.reset_index().groupby(["collectivite_id", "rank"])["index"].first() + 2
+    repeated = ranked.loc[dup.to_numpy(), ["collectivite_id", "rank"]]
+    return [problem(file, f"rank {int(r)} already given to another objective of {c} on row {int(first[(c, r)])}",
                     row=int(i) + 2, column="rank", value=raw.loc[i, "rank"],
                     allowed=f"each rank 1..{N_OBJECTIVES} once per collectivité")
-            for i, c, r in zip(ranked.index[dup.to_numpy()], ranked.loc[dup, "collectivite_id"], ranked.loc[dup, "rank"])]
+            for i, c, r in zip(repeated.index, repeated["collectivite_id"], repeated["rank"])]
 
 
 def _read(directory: Path, table: Table) -> tuple[pd.DataFrame, pd.DataFrame, list[Problem]]:
@@ -83,12 +85,17 @@ def _read(directory: Path, table: Table) -> tuple[pd.DataFrame, pd.DataFrame, li
 
 
 def set_aside_counts(survey_tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """Count the rows the analysis sets aside (missing status, objective neither ranked nor cited)."""
+    """Count the rows the analysis sets aside or reads specially (unranked objectives, missing status)."""
     obj, proj = survey_tables["objectives"], survey_tables["projects"]
     cited = obj["cited"] if "cited" in obj else pd.Series(pd.NA, index=obj.index, dtype="boolean")
+    unranked = obj["rank"].isna()
     rows = [
-        ("objectives", "objective neither ranked nor cited: left out of rank scores", int((obj["rank"].isna() & cited.isna()).sum())),
-        ("objectives", "objective cited but not ranked: left out of rank scores", int((obj["rank"].isna() & cited.notna()).sum())),
+        ("objectives", "neither ranked nor cited (answer missing): left out of rank scores",
+         int((unranked & cited.isna()).sum())),
+        ("objectives", "cited but not ranked: counted as cited, left out of rank scores",
+         int((unranked & cited.eq(True).fillna(False)).sum())),
+        ("objectives", "not cited and not ranked: counted as not cited, left out of rank scores",
+         int((unranked & cited.eq(False).fillna(False)).sum())),
         ("projects", "status missing: left out of realisation ratios", int(proj["status"].isna().sum())),
     ]
     return pd.DataFrame(rows, columns=["table", "reason", "rows"])

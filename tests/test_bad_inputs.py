@@ -1,0 +1,136 @@
+"""The bad-input corpus (tests/bad_inputs/): every case loads or fails exactly as its expected.json says,
+through the library and through the command line (`validate`, and `reproduce`, which validates first)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from villenum import paths
+from villenum.errors import InputError, InputWarning
+from villenum.survey import load_survey
+
+CORPUS = Path(__file__).parent / "bad_inputs"
+CASES = sorted(p for p in CORPUS.iterdir() if p.is_dir() and p.name[:2].isdigit())
+FAILING = [c for c in CASES if not json.loads((c / "expected.json").read_text(encoding="utf-8")).get("loads")]
+LOADING = [c for c in CASES if c not in FAILING]
+
+
+def expected(case: Path) -> dict:
+    """The case's expected.json."""
+    return json.loads((case / "expected.json").read_text(encoding="utf-8"))
+
+
+def snapshot(*roots: Path) -> dict[str, tuple[int, int]]:
+    """Every file under `roots` with its size and modification time."""
+    return {str(p): (p.stat().st_size, p.stat().st_mtime_ns) for r in roots if r.exists()
+            for p in sorted(r.rglob("*")) if p.is_file()}
+
+
+def where(p: dict) -> str:
+    """How the CLI prints the location and value of a problem (see errors.Problem.__str__)."""
+    text = p["file"]
+    text += "" if p["row"] is None else f", row {p['row']}"
+    text += "" if p["column"] is None else f", column '{p['column']}'"
+    return text + ("" if p["value"] is None else f": value {p['value']!r}")
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    """Run `python -m villenum ARGS` from the repository root."""
+    env = {**os.environ, "PYTHONWARNINGS": "default"}
+    return subprocess.run([sys.executable, "-m", "villenum", *args], capture_output=True, text=True,
+                          cwd=paths.ROOT, env=env, timeout=120)
+
+
+def test_corpus_is_large_and_mixed():
+    assert len(CASES) >= 28
+    assert len(FAILING) >= 20 and len(LOADING) >= 8
+    for case in CASES:
+        assert {p.name for p in case.iterdir()} <= {"collectivites.csv", "objectives.csv", "projects.csv",
+                                                     "expected.json"}, case.name
+
+
+@pytest.mark.parametrize("case", FAILING, ids=lambda c: c.name)
+def test_failing_case_reports_every_problem(case):
+    exp = expected(case)
+    with pytest.raises(InputError) as info:
+        load_survey(case)
+    got = Counter((p.file, p.row, p.column, p.value) for p in info.value.problems)
+    want = Counter((p["file"], p["row"], p["column"], p["value"]) for p in exp["problems"])
+    assert got == want
+    by_key = {(p.file, p.row, p.column, p.value): p for p in info.value.problems}
+    for p in exp["problems"]:
+        found = by_key[(p["file"], p["row"], p["column"], p["value"])]
+        assert p["allowed_contains"] in found.allowed, (found.allowed, p)
+        assert found.message
+
+
+@pytest.mark.parametrize("case", LOADING, ids=lambda c: c.name)
+def test_loading_case_gives_clean_tables(case, recwarn):
+    exp = expected(case)
+    survey = load_survey(case)
+    tables = {"collectivites": survey.collectivites, "objectives": survey.objectives, "projects": survey.projects}
+    assert {name: len(t) for name, t in tables.items()} == exp["counts"]
+    for check in exp["values"]:
+        table = tables[check["table"]]
+        mask = pd.Series(True, index=table.index)
+        for col, value in check["where"].items():
+            mask &= (table[col] == value).fillna(False)
+        assert mask.sum() == 1, check
+        assert table.loc[mask, check["column"]].iloc[0] == check["value"], check
+    for reason, rows in exp.get("set_aside", {}).items():
+        got = survey.set_aside.loc[survey.set_aside["reason"].str.contains(reason, regex=False), "rows"]
+        assert got.tolist() == [rows], reason
+    warned = [str(w.message) for w in recwarn if issubclass(w.category, InputWarning)]
+    if "warning_contains" in exp:
+        assert any(exp["warning_contains"] in w for w in warned + survey.warnings)
+        assert any(exp["warning_contains"] in w for w in survey.warnings)
+    else:
+        assert not survey.warnings and not warned
+
+
+@pytest.fixture(scope="module")
+def cli_runs() -> dict:
+    """Run validate on every case and reproduce on every failing one, in parallel; snapshot files around."""
+    before = snapshot(CORPUS, paths.RAW)
+    jobs = {(c.name, "validate"): ("validate", str(c)) for c in CASES}
+    jobs |= {(c.name, "reproduce"): ("reproduce", "--survey-dir", str(c), "--wave", "badinput", "--quiet")
+             for c in FAILING}
+    with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 1)) as pool:
+        done = dict(zip(jobs, pool.map(lambda args: run_cli(*args), jobs.values())))
+    return {"runs": done, "before": before, "after": snapshot(CORPUS, paths.RAW)}
+
+
+@pytest.mark.parametrize("case", LOADING, ids=lambda c: c.name)
+def test_cli_validate_accepts_loading_case(case, cli_runs):
+    done = cli_runs["runs"][(case.name, "validate")]
+    assert done.returncode == 0, done.stderr
+    assert "valid" in done.stdout and "Traceback" not in done.stderr
+    if "warning_contains" in expected(case):
+        assert expected(case)["warning_contains"] in done.stderr
+
+
+@pytest.mark.parametrize("case", FAILING, ids=lambda c: c.name)
+def test_cli_validate_and_reproduce_reject_failing_case(case, cli_runs):
+    done = cli_runs["runs"][(case.name, "validate")]
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert "Traceback" not in done.stderr
+    for p in expected(case)["problems"]:
+        assert where(p) in done.stderr, (where(p), done.stderr)
+    again = cli_runs["runs"][(case.name, "reproduce")]
+    assert again.returncode == 2, again.stderr
+    assert str(case) in again.stderr.splitlines()[0]
+    assert again.stderr.splitlines()[1:] == done.stderr.splitlines()[1:]
+
+
+def test_cli_runs_write_nothing(cli_runs):
+    assert cli_runs["after"] == cli_runs["before"]
+    assert not (paths.PROCESSED / "badinput").exists() and not (paths.REPORTS / "badinput").exists()
