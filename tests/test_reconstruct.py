@@ -383,3 +383,11 @@ def test_assumptions_file_is_documented():
         if isinstance(entry, dict):
             assert entry.get("reason"), pid
     assert "ASSUMPTIONS" in text and "comes from THIS TABLE, not from data" in text
+
+
+def test_committed_reconstruction_is_what_the_generator_writes(out_dir):
+    """data/processed/2013/survey/ is reproducible from code: regenerate and compare byte for byte."""
+    committed = paths.survey_dir("2013")
+    for name in FILES:
+        assert (out_dir / name).read_bytes() == (committed / name).read_bytes(), \
+            f"{name}: run `make reconstruct` and commit data/processed/2013/survey if the change is intended"

@@ -1,8 +1,18 @@
-"""Command line: `python -m villenum reproduce|generate|validate`."""
+"""Command line: `python -m villenum reproduce|generate|validate`.
+
+`reproduce` does only the work whose inputs changed: the reconstruction is regenerated only when its
+MANIFEST.json no longer matches the assumptions, published figures, reference and generator code; the
+survey is validated again only when its files or the library changed; notebooks re-run only when their
+cache key changed (see villenum.runner); the HTML report is rebuilt only when something it shows changed.
+Every such decision compares content hashes, never timestamps. Heavy imports (pandas, papermill) happen
+only when there is work to do.
+"""
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import os
 import sys
 from pathlib import Path
@@ -11,11 +21,14 @@ from villenum import paths
 from villenum.errors import InputError
 
 EXIT_INPUT, EXIT_FAILED, EXIT_INTERRUPTED = 2, 1, 130
+STAMPS = ".cache"  # hidden: never part of a survey's data, ignored by git
+RECONSTRUCTION_STAMP = "reconstruction.json"
+REFERENCE_ENV = "VILLENUM_REFERENCE_DIR"
 
 
 def _parser() -> argparse.ArgumentParser:
     """The argument parser of every sub-command."""
-    parser = argparse.ArgumentParser(prog="villenum", description=__doc__)
+    parser = argparse.ArgumentParser(prog="villenum", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     rep = sub.add_parser("reproduce", help="run every finding's notebook for a wave")
     rep.add_argument("--wave", default="2013", help="wave name (default 2013)")
@@ -45,26 +58,162 @@ def assumptions_file(wave: str) -> Path:
     return paths.RAW / "assumptions" / f"reconstruction-{wave}.toml"
 
 
-def generate(wave: str, seed: int | None = None, assumptions: Path | None = None, out: Path | None = None) -> Path:
-    """Regenerate a wave's reconstruction into its survey directory; return that directory."""
+# ------------------------------------------------------------------------------------------------- stamps
+def _sha(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        return data if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def _write_stamp(path: Path, data: dict) -> None:
+    """Record a stamp; a stamp that cannot be written only costs the work again next time."""
+    from villenum.io import write_atomic
+
+    try:
+        write_atomic(path, json.dumps(data, indent=1, sort_keys=True))
+    except OSError as err:
+        print(f"warning: could not record {path} ({err.strerror or err}): the work will be redone next time",
+              file=sys.stderr)
+
+
+def _generator_state(assumptions: Path, seed: int | None, out: Path) -> dict:
+    """What the reconstruction depends on besides the files its MANIFEST lists (hashed there)."""
+    from villenum.runner import environment_digest, library_digest
+
+    return {"generator": library_digest(), "environment": environment_digest(), "seed": seed,
+            "assumptions": str(Path(assumptions).resolve()), "out": str(Path(out).resolve()),
+            "reference_env": os.environ.get(REFERENCE_ENV)}
+
+
+def reconstruction_is_fresh(assumptions: Path, out: Path, seed: int | None = None) -> bool:
+    """True if `out` holds exactly what regenerating would write: the stamp of the last generation matches
+    the generator code, environment and seed, and its MANIFEST.json matches every current input file (the
+    assumptions, published figures, reference, catalogue) and every written table."""
+    out = Path(out)
+    manifest_file, stamp = out / "MANIFEST.json", _read_json(out / STAMPS / RECONSTRUCTION_STAMP)
+    if not manifest_file.is_file() or not stamp or not Path(assumptions).is_file():
+        return False
+    if stamp.get("state") != _generator_state(assumptions, seed, out) or stamp.get("manifest") != _sha(manifest_file):
+        return False
+    manifest = _read_json(manifest_file)
+    try:
+        if manifest["assumptions"]["sha256"] != _sha(assumptions):
+            return False
+        if seed is not None and int(manifest["seed"]) != seed:
+            return False
+        for entry in manifest["inputs"]:
+            file = paths.ROOT / entry["file"]
+            if not Path(entry["file"]).parts or Path(entry["file"]).is_absolute() or not file.is_file():
+                return False  # recorded outside the repository: cannot be checked, regenerate
+            if _sha(file) != entry["sha256"]:
+                return False
+        return all((out / e["file"]).is_file() and _sha(out / e["file"]) == e["sha256"] for e in manifest["files"])
+    except (KeyError, TypeError, ValueError):
+        return False
+
+
+def generate(wave: str, seed: int | None = None, assumptions: Path | None = None, out: Path | None = None,
+             *, if_stale: bool = False) -> Path:
+    """Regenerate a wave's reconstruction into its survey directory (only if stale when asked); return it."""
+    out = Path(out or paths.survey_dir(wave))
+    assumptions = Path(assumptions or assumptions_file(wave))
+    if if_stale and reconstruction_is_fresh(assumptions, out, seed):
+        return out
     from villenum.reconstruct import main_generate
 
-    out = out or paths.survey_dir(wave)
-    main_generate(seed, assumptions or assumptions_file(wave), out)
+    try:
+        main_generate(seed, assumptions, out)
+    except InputError:
+        raise
+    except (ValueError, KeyError, FileNotFoundError) as err:
+        from villenum.runner import RunError
+
+        raise RunError(f"cannot regenerate the reconstruction of wave {wave} from {assumptions}: "
+                       f"{type(err).__name__}: {err}") from None
+    _write_stamp(out / STAMPS / RECONSTRUCTION_STAMP,
+                 {"state": _generator_state(assumptions, seed, out), "manifest": _sha(out / "MANIFEST.json")})
     return out
 
 
+def validate(survey: Path, stamp: Path) -> None:
+    """Validate the survey (villenum.survey.load_survey) unless its files and the library are those of the
+    last successful validation recorded in `stamp`; warnings of that validation are shown again."""
+    from villenum.runner import _digest_files, environment_digest, library_digest
+
+    files = [p for p in Path(survey).iterdir() if p.is_file() and not p.name.startswith(".")] \
+        if Path(survey).is_dir() else []
+    state = {"survey": str(survey), "files": _digest_files(files), "library": library_digest(),
+             "environment": environment_digest()}
+    record = _read_json(stamp)
+    if record.get("state") == state:
+        for note in record.get("warnings", []):
+            print(f"warning: {note}", file=sys.stderr)
+        return
+    import warnings
+
+    from villenum.survey import load_survey
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # shown once below, and again whenever the validation is skipped
+        loaded = load_survey(survey)
+    for note in loaded.warnings:
+        print(f"warning: {note}", file=sys.stderr)
+    _write_stamp(stamp, {"state": state, "warnings": list(loaded.warnings)})
+
+
+def report(report_dir: Path, output_dir: Path, outcomes: list, params: dict) -> Path:
+    """build_report, skipped when everything it shows is what it showed last time and its pages are intact."""
+    import datetime
+
+    from villenum.runner import CACHE, _digest_files, environment_digest, library_digest
+
+    report_dir, output_dir = Path(report_dir), Path(output_dir)
+    figure_dir = Path(params.get("figure_dir") or report_dir / "figures")
+    shown = [o.output for o in outcomes if Path(o.output).is_file()]
+    inputs = [p for key in ("survey_dir", "published_dir") if params.get(key) and Path(params[key]).is_dir()
+              for p in Path(params[key]).iterdir() if p.is_file()]
+    state = {
+        "outcomes": [[o.notebook, o.status, str(o.output)] for o in outcomes],
+        "params": json.loads(json.dumps(params, sort_keys=True, default=str)),
+        "files": _digest_files(shown + [p for p in output_dir.glob("*.csv") if p.is_file()] + inputs
+                               + ([p for p in figure_dir.iterdir() if p.is_file()] if figure_dir.is_dir() else [])),
+        "library": library_digest(), "environment": environment_digest(), "date": datetime.date.today().isoformat(),
+    }
+    stamp = report_dir / CACHE / "report.json"
+    record = _read_json(stamp)
+    index = report_dir / "index.html"
+    pages = sorted(p for p in report_dir.glob("*.html") if p.is_file())
+    if record.get("state") == state and index.is_file() and record.get("pages") == _digest_files(pages):
+        return index
+    from villenum.report import build_report
+
+    built = Path(build_report(report_dir, output_dir, outcomes, params))
+    pages = sorted(p for p in report_dir.glob("*.html") if p.is_file())
+    _write_stamp(stamp, {"state": state, "pages": _digest_files(pages)})
+    return built
+
+
+# ---------------------------------------------------------------------------------------------- reproduce
 def reproduce(args: argparse.Namespace) -> int:
     """Validate the wave's survey, run its notebooks, write the report; return the exit code."""
     from villenum import runner
-    from villenum.survey import load_survey
 
     wave = args.wave
+    if args.jobs < 1:
+        raise runner.RunError(f"--jobs {args.jobs}: at least 1 notebook at a time")
+    notebooks = runner.discover(paths.NOTEBOOKS, args.only)
+    extra = dict(_split(p) for p in args.parameter)
+    report_dir = (args.report_dir or paths.report_dir(wave)).resolve()
     survey = args.survey_dir
-    if survey is None and assumptions_file(wave).is_file():
-        survey = generate(wave)
+    if survey is None and "survey_dir" not in extra and assumptions_file(wave).is_file():
+        survey = generate(wave, if_stale=True)
     survey = (survey or paths.survey_dir(wave)).resolve()
-    load_survey(survey)
     common = {
         "wave": wave,
         "survey_dir": str(survey),
@@ -73,11 +222,11 @@ def reproduce(args: argparse.Namespace) -> int:
         "output_dir": str((args.output_dir or paths.output_dir(wave)).resolve()),
         "figure_dir": str(((args.report_dir or paths.report_dir(wave)) / "figures").resolve()),
     }
-    extra = dict(_split(p) for p in args.parameter)
-    notebooks = runner.discover(paths.NOTEBOOKS, args.only)
-    report_dir = (args.report_dir or paths.report_dir(wave)).resolve()
+    runner.check_parameters(notebooks, common, extra)  # bad -p values fail before any work
+    validate(Path(extra.get("survey_dir") or survey), report_dir / runner.CACHE / "survey.json")
     outcomes = runner.run(notebooks, common, extra, report_dir=report_dir, output_dir=Path(common["output_dir"]),
-                          jobs=args.jobs, force=args.force, kernel=args.kernel, progress=not args.quiet)
+                          jobs=args.jobs, force=args.force, kernel=args.kernel, progress=not args.quiet,
+                          on_work=None if args.only else _import_report_soon)
     for o in outcomes:
         print(f"{o.status:>6}  {o.notebook}  -> {o.output}")
     failed = [o for o in outcomes if o.status == "failed"]
@@ -86,10 +235,33 @@ def reproduce(args: argparse.Namespace) -> int:
     if failed:
         return EXIT_FAILED
     if not args.only:
-        from villenum.report import build_report
-
-        print(f"report  {build_report(report_dir, Path(common['output_dir']), outcomes, {**common, **extra})}")
+        print(f"report  {report(report_dir, Path(common['output_dir']), outcomes, {**common, **extra})}")
     return 0
+
+
+def _import_report_soon() -> None:
+    """Notebooks are about to run, so the report will be rebuilt: import its modules meanwhile, in the
+    background, rather than after the last notebook (where nothing else would run)."""
+    import threading
+
+    def load() -> None:
+        try:
+            import nbconvert.exporters.html  # noqa: F401
+
+            import villenum.report  # noqa: F401
+        except Exception:  # noqa: BLE001 - the import is done again, and reported, when the report is built
+            pass
+
+    threading.Thread(target=load, name="import-report", daemon=True).start()
+
+
+def _skip_optional_slow_imports() -> None:
+    """jsonschema (imported by nbformat, so by papermill and the report) imports `rfc3987_syntax` if it is
+    installed, only to check the optional "iri" string format, which the notebook schema does not use; that
+    import compiles 38 grammars (~0.8 s of every run that executes a notebook). The command line does not need
+    it: mark it unavailable, as if it were not installed (only in this process, and only if not yet imported)."""
+    if "jsonschema" not in sys.modules:
+        sys.modules.setdefault("rfc3987_syntax", None)
 
 
 def _split(text: str) -> tuple[str, object]:
@@ -106,6 +278,8 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the process exit code."""
     from villenum.runner import RunError
 
+    if argv is None:  # the command itself (not a caller in the same process): spare it a slow optional import
+        _skip_optional_slow_imports()
     args = _parser().parse_args(argv)
     try:
         if args.command == "reproduce":
@@ -132,4 +306,8 @@ def main(argv: list[str] | None = None) -> int:
         print("interrupted: partial outputs discarded, previous results left intact; re-run to resume",
               file=sys.stderr)
         return EXIT_INTERRUPTED
+    except OSError as err:  # disk full, read-only or missing directory...: say what could not be done
+        where = f" {err.filename}" if err.filename else ""
+        print(f"error: could not access{where}: {err.strerror or err}", file=sys.stderr)
+        return EXIT_FAILED
     return 0
