@@ -9,9 +9,11 @@ import os
 import re
 import tempfile
 import unicodedata
+import warnings
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from villenum.errors import InputError, Problem, problem
@@ -27,6 +29,7 @@ _SIGNATURES = {
     b"{\\rtf": "an RTF document",
 }
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_NOT_CONTROL = bytes(b for b in range(256) if not _CONTROL.match(chr(b)))  # what bytes.translate deletes
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 _SPACES = "[ \u00a0\u202f\u2009]"  # space, no-break space, narrow no-break space, thin space
 _GROUPED = re.compile(rf"^[+-]?\d{{1,3}}({_SPACES}\d{{3}})+([.,]\d+)?$")
@@ -43,27 +46,33 @@ def _looks_utf16(raw: bytes) -> bool:
 
 def decode_bytes(raw: bytes, file: str | Path) -> str:
     """Decode UTF-8 (with or without BOM) or else Windows-1252; fail naming the file otherwise."""
+    return _decode(raw, file)[0]
+
+
+def _decode(raw: bytes, file: str | Path) -> tuple[str, str]:
+    """`decode_bytes`, also returning the encoding that worked."""
     for signature, what in _SIGNATURES.items():
         if raw.startswith(signature):
             raise InputError([problem(file, f"not a CSV text file: it looks like {what}", allowed=TEXT_ALLOWED)])
     if _looks_utf16(raw):
         raise InputError([problem(file, "the file is UTF-16 text (Excel 'Unicode text'), not UTF-8 or Windows-1252",
                                   allowed=TEXT_ALLOWED)])
-    text = None
+    text, encoding = None, ""
     for enc in ENCODINGS:
         try:
-            text = raw.decode(enc)
+            text, encoding = raw.decode(enc), enc
             break
         except UnicodeDecodeError:
             continue
     if text is None:
         raise InputError([problem(file, "cannot decode the file as text", allowed=TEXT_ALLOWED)])
-    bad = _CONTROL.search(text)
+    # control characters are ASCII bytes in both encodings: look in the text only if the bytes have some
+    bad = _CONTROL.search(text) if raw.translate(None, _NOT_CONTROL) else None
     if bad:
         line = text.count("\n", 0, bad.start()) + 1
         raise InputError([problem(file, f"binary content (control character U+{ord(bad.group()):04X}): not CSV text",
                                   row=line, allowed=TEXT_ALLOWED)])
-    return text
+    return text, encoding
 
 
 def column_key(name: str) -> str:
@@ -87,9 +96,22 @@ def _unrecognised_separator(header: str, file: str | Path, expected: list[str]) 
     return InputError([problem(file, message, row=1, value=header, allowed=allowed)])
 
 
+def _first_nonblank_line(text: str) -> str:
+    """The first physical line with non-blank content ("" if none), without splitting the whole text."""
+    pos = 0
+    while True:
+        m = _NEWLINE.search(text, pos)
+        line = text[pos:m.start() if m else len(text)]
+        if line.strip():
+            return line
+        if m is None:
+            return ""
+        pos = m.end()
+
+
 def sniff_separator(text: str, file: str | Path, expected: list[str] | None = None) -> str:
     """Pick the separator (',' ';' or tab) that splits the header into the expected columns (or the most fields)."""
-    header = next((line for line in _NEWLINE.split(text) if line.strip()), "")
+    header = _first_nonblank_line(text)
     splits = {sep: _split_header(header, sep) for sep in SEPARATORS}
     if expected:
         wanted = {column_key(c) for c in expected}
@@ -123,7 +145,7 @@ def _ragged(rows: list[list[str]], lines: list[int], text: str, file: str, sep: 
             header: list[str]) -> list[Problem]:
     """One problem per data row whose number of fields differs from the header's."""
     width = len(header)
-    physical = _NEWLINE.split(text)
+    physical: list[str] = []
     name = SEPARATOR_NAMES[sep]
     allowed = f"{width} fields separated by {name}: {', '.join(header)}"
     out = []
@@ -132,6 +154,7 @@ def _ragged(rows: list[list[str]], lines: list[int], text: str, file: str, sep: 
         if n != width:
             message = (f"{n} field(s) where the header has {width}: is the {name} the separator on every line, "
                        f"and is every value containing a {name} quoted?")
+            physical = physical or _NEWLINE.split(text)
             out.append(problem(file, message, row=line, value=physical[line - 1], allowed=allowed))
     return out
 
@@ -145,18 +168,86 @@ def read_csv_robust(path: str | Path, expected: list[str] | None = None) -> pd.D
     path = Path(path)
     if not path.is_file():
         raise InputError([problem(path.name, f"file not found in {path.parent}", allowed="an existing CSV file")])
-    text = decode_bytes(path.read_bytes(), path.name)
+    raw = path.read_bytes()
+    text, encoding = _decode(raw, path.name)
     if not text.strip():
         raise InputError([problem(path.name, "the file is empty", allowed="a header line and data rows")])
     sep = sniff_separator(text, path.name, expected)
-    rows, lines = _records(text, path.name, sep)
+    utf8 = (raw[len(codecs.BOM_UTF8):] if raw.startswith(codecs.BOM_UTF8) else raw) if encoding == "utf-8-sig" else None
+    del raw
+    fast = _read_clean_text(text, sep, utf8)
+    del utf8
+    if fast is not None:
+        return fast
+    return _read_careful(text, path.name, sep)
+
+
+def _strip_cells(values: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """Trim an object array of str; empty cells become <NA> (dtype "string")."""
+    stripped = np.array([v.strip() for v in values], dtype=object)
+    stripped[stripped == ""] = pd.NA
+    return pd.array(stripped, dtype="string")
+
+
+def _read_clean_text(text: str, sep: str, utf8: bytes | None = None) -> pd.DataFrame | None:
+    """Fast path of `read_csv_robust` for clean files (pandas' C parser), or None to use the careful path.
+
+    Returns a frame only when one record is one physical line (no blank line, no line break inside quotes, no
+    carriage return), every record has the header's number of fields, no record is only empty fields, and the
+    header has no trailing empty names: then the careful path would give the same frame, indexed 0..n-1.
+    Anything else (including any parser error) goes to the careful path, which cites exact lines.
+    `utf8`, if given, is `text` encoded in UTF-8 (the file's own bytes, without BOM), saving an encoding.
+    """
+    if "\r" in text:
+        return None
+    n_lines = text.count("\n") + (0 if text.endswith("\n") else 1)
+    if n_lines < 2:
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            data = io.BytesIO(text.encode("utf-8") if utf8 is None else utf8)
+            table = pd.read_csv(data, encoding="utf-8", sep=sep, header=None, dtype=object, keep_default_na=False,
+                                na_values=[], skip_blank_lines=False, engine="c", quotechar='"', doublequote=True,
+                                skipinitialspace=False, comment=None, escapechar=None)
+            del data
+    except Exception:  # noqa: BLE001 - any parser trouble: the careful path reports it precisely
+        return None
+    if len(table) != n_lines or table.shape[1] == 0:
+        return None  # a line break inside quotes, or lines the parser dropped
+    values = [table[j].to_numpy(dtype=object) for j in table.columns]
+    width = len(values)
+    # fields per record: a short record is padded by the parser, so count separators outside values instead
+    try:
+        in_values = sum("".join(v).count(sep) for v in values) if '"' in text else 0
+    except TypeError:  # a cell that is not a str
+        return None
+    if text.count(sep) - in_values != (width - 1) * n_lines:
+        return None
+    header = [str(v[0]).strip() for v in values]
+    if width > 1 and header[-1] == "":
+        return None
+    columns = [_strip_cells(v[1:]) for v in values]
+    empty = np.ones(n_lines - 1, dtype=bool)
+    for col in columns:
+        empty &= col.isna()
+    if empty.any():
+        return None  # rows of empty fields are skipped by the careful path (with their line numbers)
+    frame = pd.DataFrame(dict(enumerate(columns)), index=pd.RangeIndex(n_lines - 1))
+    frame.columns = pd.Index(header)
+    return frame
+
+
+def _read_careful(text: str, file: str, sep: str) -> pd.DataFrame:
+    """The careful path of `read_csv_robust`: the csv module, exact line numbers, every problem reported."""
+    rows, lines = _records(text, file, sep)
     if not rows:
-        raise InputError([problem(path.name, "the file has no header (only empty fields)",
+        raise InputError([problem(file, "the file has no header (only empty fields)",
                                   allowed="a header line and data rows")])
     header = [h.strip() for h in rows[0]]
     while len(header) > 1 and header[-1] == "":
         header.pop()  # trailing separators after the last column name (spreadsheet exports)
-    ragged = _ragged(rows[1:], lines[1:], text, path.name, sep, header)
+    ragged = _ragged(rows[1:], lines[1:], text, file, sep, header)
     if ragged:
         raise InputError(ragged)
     width = len(header)
@@ -169,8 +260,22 @@ def read_csv_robust(path: str | Path, expected: list[str] | None = None) -> pd.D
 
 
 def parse_french_number(values: pd.Series) -> pd.Series:
-    """Parse numbers written the French way ('1 234,5', '16 %', '16,0%') or plainly; NaN if unparsable."""
-    s = values.astype("string").str.strip().str.replace("\u2212", "-", regex=False)
+    """Parse numbers written the French way ('1 234,5', '16 %', '16,0%') or plainly; NaN if unparsable.
+
+    Each distinct text is parsed once when values repeat (ranks, flags), then mapped back.
+    """
+    values = values.astype("string")
+    positions, uniques = pd.factorize(values, use_na_sentinel=True)
+    if 2 * len(uniques) > len(values):
+        return _parse_numbers(values)
+    parsed = _parse_numbers(pd.Series(uniques, dtype="string")).to_numpy(dtype="float64")
+    out = np.where(positions >= 0, parsed[np.maximum(positions, 0)] if len(parsed) else np.nan, np.nan)
+    return pd.Series(out, index=values.index, name=values.name, dtype="float64")
+
+
+def _parse_numbers(values: pd.Series) -> pd.Series:
+    """`parse_french_number`, cell by cell (vectorised)."""
+    s = values.str.strip().str.replace("\u2212", "-", regex=False)
     s = s.str.replace(r"\s*%$", "", regex=True)
     is_grouped = s.str.match(_GROUPED.pattern, na=False)
     s = s.where(~is_grouped, s.str.replace(_SPACES, "", regex=True))

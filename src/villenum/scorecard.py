@@ -311,6 +311,8 @@ def build_scorecard(claims: pd.DataFrame, results: Tables, published: Tables | N
                 ev, note = func(results, published or {}), ""
             except KeyError as err:
                 ev, note = Evaluation("missing result table", None, "data"), f"missing: {err}"
+            except (ValueError, TypeError, IndexError, ZeroDivisionError) as err:  # too little data, e.g. no project
+                ev, note = Evaluation("cannot be computed on these data", None, "data"), f"cannot compute: {err}"
         evidence, outcome = verdict(claim.claim_id, ev, reconstruction, bool(published))
         rows.append([claim.claim_id, claim.finding, claim.claim_fr, claim.sources,
                      NOTEBOOKS.get(claim.finding, ""), ev.computed, ev.holds, evidence, outcome, note])

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from functools import cache
 from importlib.resources import files
 
+import numpy as np
 import pandas as pd
 
 TAXONOMY_FILE = "taxonomy.csv"
@@ -12,13 +15,38 @@ FIELDS = ("domain", "status", "objective", "kind")
 
 
 def normalise_text(values: pd.Series) -> pd.Series:
-    """Fold case, accents, apostrophes, hyphens and spacing so that hand-typed labels compare equal."""
-    marks = r"[’'`´ʼ_\-\u2010-\u2013]"  # apostrophes and hyphens separate words, like spaces
-    s = values.astype("string").str.replace(marks, " ", regex=True)
-    s = s.str.normalize("NFKD").str.encode("ascii", errors="ignore").str.decode("ascii").str.lower()
-    s = s.str.replace(marks, " ", regex=True)  # again: NFKD turns some symbols into ASCII ' - _
-    s = s.str.replace(r"\s*([/+&,])\s*", r"\1", regex=True)
-    return s.str.replace(r"\s+", " ", regex=True).str.strip()
+    """Fold case, accents, apostrophes, hyphens and spacing so that hand-typed labels compare equal.
+
+    The folding runs once per distinct value, then is mapped back onto every row (labels repeat a lot).
+    """
+    values = values.astype("string")
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    if len(uniques) == len(values):
+        return _normalise_strings(values)
+    folded = _normalise_strings(pd.Series(uniques, dtype=values.dtype))
+    out = folded.array.take(codes, allow_fill=True)  # code -1 (missing) -> missing
+    return pd.Series(out, index=values.index, name=values.name, dtype=folded.dtype)
+
+
+_MARKS = re.compile(r"[’'`´ʼ_\-\u2010-\u2013]")  # apostrophes and hyphens separate words, like spaces
+_AROUND_SYMBOL = re.compile(r"\s*([/+&,])\s*")
+_SYMBOL = re.compile(r"[/+&,]")
+
+
+def _fold(text: str) -> str:
+    """The folding of `normalise_text` for one string."""
+    text = _MARKS.sub(" ", text)
+    text = unicodedata.normalize("NFKD", text).encode("ascii", errors="ignore").decode("ascii").lower()
+    text = _MARKS.sub(" ", text)  # again: NFKD turns some symbols into ASCII ' - _
+    if _SYMBOL.search(text):
+        text = _AROUND_SYMBOL.sub(r"\1", text)
+    return " ".join(text.split())  # = re.sub(r"\s+", " ", text).strip(): same white space (Py_UNICODE_ISSPACE)
+
+
+def _normalise_strings(values: pd.Series) -> pd.Series:
+    """The folding of `normalise_text`, cell by cell; missing cells stay missing (dtype "str", as str.decode gives)."""
+    folded = [_fold(v) if isinstance(v, str) else np.nan for v in values.to_numpy(dtype=object, na_value=np.nan)]
+    return pd.Series(folded, index=values.index, name=values.name, dtype="str")
 
 
 def normalise_one(label: str) -> str:
@@ -72,9 +100,11 @@ def glosses_en(field: str) -> dict[str, str]:
 def to_code(values: pd.Series, field: str) -> pd.Series:
     """Map labels to canonical codes (vectorised); unknown labels become <NA>, missing stay <NA>."""
     mapping = spellings(field)
-    uniques = pd.Series(values.dropna().unique())
-    lookup = dict(zip(uniques, normalise_text(uniques).map(mapping))) if len(uniques) else {}
-    return values.map(lookup).astype("string")
+    positions, uniques = pd.factorize(values, use_na_sentinel=True)
+    if not len(uniques):
+        return pd.Series(pd.NA, index=values.index, name=values.name, dtype="string")
+    found = normalise_text(pd.Series(uniques, dtype="string")).map(mapping).astype("string").array
+    return pd.Series(found.take(positions, allow_fill=True), index=values.index, name=values.name, dtype="string")
 
 
 def allowed_text(field: str) -> str:
