@@ -11,13 +11,13 @@ only when there is work to do.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import sys
 from pathlib import Path
 
 from villenum import paths
+from villenum.digest import sha256_file
 from villenum.errors import InputError
 
 EXIT_INPUT, EXIT_FAILED, EXIT_INTERRUPTED = 2, 1, 130
@@ -59,10 +59,6 @@ def assumptions_file(wave: str) -> Path:
 
 
 # ------------------------------------------------------------------------------------------------- stamps
-def _sha(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
 def _read_json(path: Path) -> dict:
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
@@ -99,11 +95,11 @@ def reconstruction_is_fresh(assumptions: Path, out: Path, seed: int | None = Non
     manifest_file, stamp = out / "MANIFEST.json", _read_json(out / STAMPS / RECONSTRUCTION_STAMP)
     if not manifest_file.is_file() or not stamp or not Path(assumptions).is_file():
         return False
-    if stamp.get("state") != _generator_state(assumptions, seed, out) or stamp.get("manifest") != _sha(manifest_file):
+    if stamp.get("state") != _generator_state(assumptions, seed, out) or stamp.get("manifest") != sha256_file(manifest_file):
         return False
     manifest = _read_json(manifest_file)
     try:
-        if manifest["assumptions"]["sha256"] != _sha(assumptions):
+        if manifest["assumptions"]["sha256"] != sha256_file(assumptions):
             return False
         if seed is not None and int(manifest["seed"]) != seed:
             return False
@@ -111,9 +107,9 @@ def reconstruction_is_fresh(assumptions: Path, out: Path, seed: int | None = Non
             file = paths.ROOT / entry["file"]
             if not Path(entry["file"]).parts or Path(entry["file"]).is_absolute() or not file.is_file():
                 return False  # recorded outside the repository: cannot be checked, regenerate
-            if _sha(file) != entry["sha256"]:
+            if sha256_file(file) != entry["sha256"]:
                 return False
-        return all((out / e["file"]).is_file() and _sha(out / e["file"]) == e["sha256"] for e in manifest["files"])
+        return all((out / e["file"]).is_file() and sha256_file(out / e["file"]) == e["sha256"] for e in manifest["files"])
     except (KeyError, TypeError, ValueError):
         return False
 
@@ -137,7 +133,7 @@ def generate(wave: str, seed: int | None = None, assumptions: Path | None = None
         raise RunError(f"cannot regenerate the reconstruction of wave {wave} from {assumptions}: "
                        f"{type(err).__name__}: {err}") from None
     _write_stamp(out / STAMPS / RECONSTRUCTION_STAMP,
-                 {"state": _generator_state(assumptions, seed, out), "manifest": _sha(out / "MANIFEST.json")})
+                 {"state": _generator_state(assumptions, seed, out), "manifest": sha256_file(out / "MANIFEST.json")})
     return out
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,16 +77,6 @@ def open_context(wave: str = "2013", survey_dir: str = "", published_dir: str = 
     )
 
 
-def file_digests(directory: Path) -> dict[str, str]:
-    """sha256 of every file in a directory (for the report's provenance block)."""
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(Path(directory).glob("*")) if p.is_file()}
-
-
 def load_results(output_dir: str | Path) -> dict[str, pd.DataFrame]:
     """Every result table written by the findings' notebooks, by name (scorecard excluded)."""
     return {p.stem: pd.read_csv(p) for p in sorted(Path(output_dir).glob("*.csv")) if p.stem != "scorecard"}
-
-
-def dumps(obj: object) -> str:
-    """Stable JSON text."""
-    return json.dumps(obj, indent=1, sort_keys=True, ensure_ascii=False, default=str)

@@ -14,7 +14,6 @@ labels, draw the objective rankings (conditioned on the published order and disp
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import tomllib
@@ -26,6 +25,7 @@ import pandas as pd
 
 import villenum
 from villenum import paths, reference, taxonomy
+from villenum.digest import sha256_file
 from villenum.codebook import COLLECTIVITES, OBJECTIVES, PROJECTS
 from villenum.io import write_atomic, write_csv_atomic
 from villenum.published import load_published
@@ -605,11 +605,6 @@ def reconstruct(seed: int | None = None, assumptions_path: str | Path | None = N
                      "objectives": int(obj.attrs.get("attempts", 1))},
     }
     return tables
-
-
-def sha256_file(path: str | Path) -> str:
-    """Hex SHA-256 of a file's bytes."""
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def _display_path(path: Path) -> str:

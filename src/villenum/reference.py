@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from villenum import paths
 from villenum.taxonomy import normalise_one, normalise_text
 
 ENV_VAR = "VILLENUM_REFERENCE_DIR"
@@ -31,7 +32,7 @@ def reference_dir() -> Path:
     override = os.environ.get(ENV_VAR)
     if override:
         return Path(override)
-    return Path(__file__).resolve().parents[2] / "data" / "raw" / "reference"
+    return paths.RAW / "reference"
 
 
 def _read(path: Path | str | None, default_name: str, dtypes: dict[str, str]) -> pd.DataFrame:

@@ -13,7 +13,7 @@ import nbformat
 import pandas as pd
 
 import villenum
-from villenum.context import file_digests
+from villenum.digest import file_digests
 from villenum.io import write_atomic
 from villenum.runner import Outcome
 

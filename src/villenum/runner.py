@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from villenum import paths
+from villenum.digest import sha256_file
 
 KERNEL = "villenum"
 STAGE_KEY = "villenum_stage"  # notebook metadata: notebooks of a later stage read the outputs of earlier ones
@@ -247,17 +248,9 @@ def parse_cli_value(text: str) -> object:
 
 
 # ------------------------------------------------------------------------------------------------- digests
-def _sha(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def _digest_files(files: list[Path]) -> list[list[str]]:
     """[path, sha256] of each file, in a stable order (lists, so that a JSON round trip compares equal)."""
-    return [[str(f), _sha(f)] for f in sorted(set(files))]
+    return [[str(f), sha256_file(f)] for f in sorted(set(files))]
 
 
 def _tree(directory: Path) -> list[Path]:
@@ -389,7 +382,7 @@ def cached(report_dir: Path, notebook: Path, key: str, output_dir: Path, figure_
     record = _read_record(report_dir, notebook)
     if not record or record.get("key") != key or not executed.is_file():
         return False
-    return (record.get("executed") == _sha(executed)
+    return (record.get("executed") == sha256_file(executed)
             and record.get("outputs") == _digest_files(output_files(notebook, output_dir, figure_dir)))
 
 
@@ -901,7 +894,7 @@ def execute(notebook: Path, params: dict, report_dir: Path, kernel: str = KERNEL
         doing = f"record the cache entry {record}"
         duration = time.perf_counter() - state["started"]
         entry = {"key": state["key"], "parts": state["parts"], "duration": round(duration, 3),
-                 "executed": _sha(final), "outputs": _digest_files(output_files(notebook, output_dir, figure_dir))}
+                 "executed": sha256_file(final), "outputs": _digest_files(output_files(notebook, output_dir, figure_dir))}
         write_atomic(record, json.dumps(entry, indent=1))
     except BaseException as err:  # noqa: BLE001 - every path must put the previous outputs back
         elapsed = time.perf_counter() - state["started"]
