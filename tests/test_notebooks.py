@@ -1,0 +1,32 @@
+"""The notebooks as stored in git: numbered, without outputs, one `parameters` cell, logic left to the library."""
+
+import json
+
+import pytest
+
+from villenum import paths
+
+NOTEBOOKS = sorted(paths.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+
+
+def test_notebooks_are_numbered_in_reading_order():
+    numbers = [int(p.name[:2]) for p in NOTEBOOKS]
+    assert numbers == list(range(1, len(NOTEBOOKS) + 1))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_stored_without_outputs_with_one_parameters_cell(path):
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    assert all(not c.get("outputs") and c.get("execution_count") is None for c in code), "strip the outputs"
+    tagged = [c for c in code if "parameters" in c.get("metadata", {}).get("tags", [])]
+    assert len(tagged) == 1
+    assert nb["cells"][0]["cell_type"] == "markdown", "start with the published statement"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebooks_only_call_the_library(path):
+    """No function or class is defined in a notebook: logic lives in src/villenum/."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    source = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
+    assert "\ndef " not in "\n" + source and "\nclass " not in "\n" + source
