@@ -9,7 +9,7 @@ import pandas as pd
 
 from villenum import paths
 from villenum.io import write_atomic, write_csv_atomic
-from villenum.published import NAMES, has_published, load_published
+from villenum.published import NAMES, has_published, load_claims, load_published
 from villenum.survey import Survey, load_survey
 
 
@@ -35,12 +35,11 @@ class Context:
 
     def published_tables(self) -> dict[str, pd.DataFrame] | None:
         """Every published table of the wave, or None when it has none."""
-        return {n: self.published(n) for n in NAMES} if self.has_published else None
+        return {n: load_published(n, self.wave, self.published_dir) for n in NAMES} if self.has_published else None
 
     def claims(self) -> pd.DataFrame:
         """The claims to check: the wave's own if published, else the 2013 study's (verdicts then skipped)."""
-        return load_published("claims", self.wave, self.published_dir) if self.has_published else \
-            load_published("claims", "2013")
+        return load_claims(self.wave, self.published_dir) if self.has_published else load_claims("2013")
 
     def scorecard(self, results: dict[str, pd.DataFrame], finding: str | None = None) -> pd.DataFrame:
         """The scorecard rows of one finding (or all) computed from result tables."""

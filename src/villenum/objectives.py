@@ -84,7 +84,11 @@ def share_ranked_first(objectives: pd.DataFrame, confidence: float = 0.95) -> pd
 
 def mean_rank(objectives: pd.DataFrame) -> pd.DataFrame:
     """Mean, standard deviation (n-1), quartiles, IQR and number of ranks given to each objective."""
-    matrix = _ranks(objectives)
+    return _rank_summary(_ranks(objectives))
+
+
+def _rank_summary(matrix: pd.DataFrame) -> pd.DataFrame:
+    """`mean_rank` of a rank matrix."""
     q1, q3 = matrix.quantile(0.25), matrix.quantile(0.75)
     return pd.DataFrame({"objective": matrix.columns, "mean_rank": matrix.mean().to_numpy(),
                          "sd_rank": matrix.std().to_numpy(), "q1_rank": q1.to_numpy(), "q3_rank": q3.to_numpy(),
@@ -172,8 +176,8 @@ def rank_dispersion(objectives: pd.DataFrame) -> pd.DataFrame:
     entropy is the Shannon entropy of the distribution of ranks 1..4 given to the objective divided by log(4):
     0 when every collectivité gives it the same rank, 1 when the four ranks are equally frequent.
     """
-    stats = mean_rank(objectives)
-    matrix = rank_matrix(objectives)
+    matrix = _ranks(objectives)
+    stats = _rank_summary(matrix)
     m = matrix.shape[1]
     counts = np.stack([matrix.eq(r).sum().to_numpy() for r in range(1, m + 1)])  # rank x objective
     p = safe_divide(counts, counts.sum(axis=0))

@@ -15,7 +15,6 @@ labels, draw the objective rankings (conditioned on the published order and disp
 from __future__ import annotations
 
 import json
-import re
 import tomllib
 from importlib.resources import files
 from pathlib import Path
@@ -410,12 +409,16 @@ def _leaders_hold(projects: pd.DataFrame, leaders: list[str]) -> bool:
 
 
 def draw_statuses(projects: pd.DataFrame, assumptions: dict, rng: np.random.Generator,
-                  claims: set[str] | None = None) -> pd.DataFrame:
-    """Add status: assumed counts per domain, given to projects by type tilt; conditioned on the à l'étude leaders."""
+                  claims: set[str] | None = None, types: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Add status: assumed counts per domain, given to projects by type tilt; conditioned on the à l'étude leaders.
+
+    `types`: the project-type catalogue (read from the package if None).
+    """
     spec = assumptions["status"]
     counts = _status_counts(projects, {k: v for k, v in spec.items() if k in taxonomy.codes("domain")})
     tilt = spec.get("type_tilt", {})
-    unknown = set(tilt) - set(load_project_types()["project_type"])
+    types = load_project_types() if types is None else types
+    unknown = set(tilt) - set(types["project_type"])
     if unknown:
         raise ReconstructionError(f"[status.type_tilt] names unknown project types {sorted(unknown)}")
     etude_w = projects["project_type"].map({t: v.get("a_l_etude", 1.0) for t, v in tilt.items()}).fillna(1.0).to_numpy(dtype=float)
@@ -580,7 +583,7 @@ def reconstruct(seed: int | None = None, assumptions_path: str | Path | None = N
     counts = spread_projects(coll, targets["total_projects"], assumptions, streams["spread"])
     proj = deal_domains(coll, counts, domain_counts, assumptions, streams["domains"])
     proj = assign_types(proj, types, assumptions, streams["types"])
-    proj = draw_statuses(proj, assumptions, streams["statuses"], targets["claims"])
+    proj = draw_statuses(proj, assumptions, streams["statuses"], targets["claims"], types)
     status_attempts = proj.attrs.get("attempts", 1)
     proj = draw_labels(proj, coll, types, assumptions, streams["labels"])
     proj = number_projects(proj, coll, types, assumptions)
@@ -648,17 +651,3 @@ def main_generate(seed: int | None = None, assumptions: str | Path | None = None
     load_survey(out_dir)
     return written
 
-
-def type_matches(labels: pd.Series, types: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Boolean matrix (label x project_type): the type's keywords found in the normalised label."""
-    types = load_project_types() if types is None else types
-    norm = taxonomy.normalise_text(labels.astype("string"))
-    return pd.DataFrame({t: norm.str.contains(re.compile(k)).fillna(False).astype(bool)
-                         for t, k in zip(types["project_type"], types["keywords"])}, index=labels.index)
-
-
-def classify_labels(labels: pd.Series, types: pd.DataFrame | None = None) -> pd.Series:
-    """The single catalogue type whose keywords match each label; <NA> if none or several match."""
-    hits = type_matches(labels, types)
-    one = hits.sum(axis=1) == 1
-    return pd.Series(np.where(one, hits.idxmax(axis=1), pd.NA), index=labels.index, dtype="string")

@@ -156,20 +156,25 @@ def _nine(res: Tables, pub: Tables) -> Evaluation:
     return Evaluation(f"{n} domains with projects", n == 9, "data")
 
 
+def _shares(pub: Tables) -> pd.Series:
+    """Published share per domain."""
+    return pub["domain_shares"].set_index("domain")["share"]
+
+
+def _shares_or_data(res: Tables, pub: Tables) -> pd.Series:
+    """Share per domain: the published one if any, else the one computed from the data."""
+    return _shares(pub) if pub else res["domains_counts"].set_index("domain")["share"]
+
+
 @evaluator("domains_share_table")
 def _share_table(res: Tables, pub: Tables) -> Evaluation:
     if not pub:
         return Evaluation("no published shares", None, "data")
     got = res["domains_counts"].set_index("domain")["share"]
-    want = pub["domain_shares"].set_index("domain")["share"]
+    want = _shares(pub)
     diff = (got.reindex(want.index).round(0) - want)
     worst = diff.abs().max()
     return Evaluation(f"largest gap after rounding to whole percent: {worst:g} point(s)", bool(worst == 0), "data")
-
-
-def _shares(pub: Tables) -> pd.Series:
-    """Published share per domain."""
-    return pub["domain_shares"].set_index("domain")["share"]
 
 
 @evaluator("domains_most_projects")
@@ -186,7 +191,7 @@ def _most(res: Tables, pub: Tables) -> Evaluation:
 @evaluator("domains_fewest_projects")
 def _fewest(res: Tables, pub: Tables) -> Evaluation:
     claimed = {"energie", "dev_economique", "securite"}
-    shares = _shares(pub) if pub else res["domains_counts"].set_index("domain")["share"]
+    shares = _shares_or_data(res, pub)
     low = shares.nsmallest(3, keep="all")
     text = ", ".join(f"{_fr([d])} {v:g} %" for d, v in low.items())
     extra = "" if set(low.index) == claimed else \
@@ -207,13 +212,13 @@ def _seven(res: Tables, pub: Tables) -> Evaluation:
 def _mean47(res: Tables, pub: Tables) -> Evaluation:
     counts = res["domains_per_collectivite"]
     mean = counts["n_projects"].sum() / counts["n_collectivites"].iloc[0]
-    want = float(pub["figures"].set_index("figure_id").loc["projects_per_collectivite_mean", "value"]) if pub else 47
+    want = _figure(pub["figures"], "projects_per_collectivite_mean") if pub else 47
     return Evaluation(f"{mean:.2f} projects per collectivité", round(mean) == want, "data")
 
 
 @evaluator("energie_rank_6")
 def _energie6(res: Tables, pub: Tables) -> Evaluation:
-    shares = _shares(pub) if pub else res["domains_counts"].set_index("domain")["share"]
+    shares = _shares_or_data(res, pub)
     rank = int(shares.rank(ascending=False, method="min")["energie"])
     return Evaluation(f"énergie ranks {rank} of {len(shares)} by share", rank == 6, "published" if pub else "data")
 
