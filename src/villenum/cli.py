@@ -19,6 +19,7 @@ from pathlib import Path
 from villenum import paths
 from villenum.digest import sha256_file
 from villenum.errors import InputError
+from villenum.runner import _read_json
 
 EXIT_INPUT, EXIT_FAILED, EXIT_INTERRUPTED = 2, 1, 130
 STAMPS = ".cache"  # hidden: never part of a survey's data, ignored by git
@@ -59,14 +60,6 @@ def assumptions_file(wave: str) -> Path:
 
 
 # ------------------------------------------------------------------------------------------------- stamps
-def _read_json(path: Path) -> dict:
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-        return data if isinstance(data, dict) else {}
-    except (OSError, ValueError):
-        return {}
-
-
 def _write_stamp(path: Path, data: dict) -> None:
     """Record a stamp; a stamp that cannot be written only costs the work again next time."""
     from villenum.io import write_atomic

@@ -358,9 +358,8 @@ def key_parts(notebook: Path, params: dict, upstream: list[Path], lib: str, env:
     }
 
 
-def cache_key(notebook: Path, params: dict, upstream: list[Path], lib: str, env: str = "") -> str:
-    """Hash of what a run depends on: notebook, parameters, input files, upstream outputs, library."""
-    parts = key_parts(notebook, params, upstream, lib, env)
+def _key(parts: dict) -> str:
+    """The cache key: hash of what a run depends on (the parts of key_parts)."""
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
 
@@ -368,12 +367,17 @@ def _cache_file(report_dir: Path, notebook: Path) -> Path:
     return Path(report_dir) / CACHE / f"{Path(notebook).stem}.json"
 
 
-def _read_record(report_dir: Path, notebook: Path) -> dict:
+def _read_json(path: Path) -> dict:
+    """A JSON object read from a file; {} if it is missing, unreadable or not an object."""
     try:
-        record = json.loads(_cache_file(report_dir, notebook).read_text(encoding="utf-8"))
-        return record if isinstance(record, dict) else {}
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        return data if isinstance(data, dict) else {}
     except (OSError, ValueError):
         return {}
+
+
+def _read_record(report_dir: Path, notebook: Path) -> dict:
+    return _read_json(_cache_file(report_dir, notebook))
 
 
 def cached(report_dir: Path, notebook: Path, key: str, output_dir: Path, figure_dir: Path | None = None) -> bool:
@@ -1002,10 +1006,6 @@ def run(notebooks: list[Path], common: dict, extra: dict | None = None, *, repor
         return _run(notebooks, chosen, report_dir, output_dir, jobs, force, kernel, progress, on_work)
 
 
-def _key(parts: dict) -> str:
-    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
-
-
 def _run(notebooks, chosen, report_dir, output_dir, jobs, force, kernel, progress, on_work) -> list[Outcome]:
     lib, env = library_digest(), environment_digest(kernel)
     everything = sorted(set(discover(notebooks[0].parent) if notebooks else []) | set(notebooks))
@@ -1028,9 +1028,10 @@ def _run(notebooks, chosen, report_dir, output_dir, jobs, force, kernel, progres
     def decide_for(nb: Path, stage: int):
         def decide():
             parts = key_parts(nb, chosen[nb], upstream_files(stage, everything, output_dir), lib, env)
-            if not force and cached(report_dir, nb, _key(parts), output_dir, _outputs_dir(chosen[nb], "figure_dir")):
+            key = _key(parts)
+            if not force and cached(report_dir, nb, key, output_dir, _outputs_dir(chosen[nb], "figure_dir")):
                 return None
-            return _key(parts), parts
+            return key, parts
         return decide
 
     def start_pool():
@@ -1066,6 +1067,13 @@ def _run(notebooks, chosen, report_dir, output_dir, jobs, force, kernel, progres
             pool._villenum_futures = []
         return pool
 
+    def longest_first(nbs: list[Path]) -> list[Path]:
+        """Check that papermill injects every parameter exactly as given, as a literal; then order by the
+        durations of the last runs, longest first, so that the stage ends with every worker busy."""
+        for nb in nbs:
+            verify_injection(chosen[nb])
+        return sorted(nbs, key=lambda nb: -_last_duration(report_dir, nb))
+
     def submit(nb, **kw):
         f = start_pool().submit(execute, nb, chosen[nb], report_dir, kernel, output_dir=output_dir, stop=stop,
                                 slots=slots, server=server, **kw)
@@ -1082,26 +1090,20 @@ def _run(notebooks, chosen, report_dir, output_dir, jobs, force, kernel, progres
             else:
                 upstream = upstream_files(stage, everything, output_dir)
                 parts = {nb: key_parts(nb, chosen[nb], upstream, lib, env) for nb in todo}
+                keys = {nb: _key(parts[nb]) for nb in todo}
                 to_run = [nb for nb in todo if force or not cached(
-                    report_dir, nb, _key(parts[nb]), output_dir, _outputs_dir(chosen[nb], "figure_dir"))]
+                    report_dir, nb, keys[nb], output_dir, _outputs_dir(chosen[nb], "figure_dir"))]
                 for nb in todo:
                     if nb not in to_run:
                         outcomes[nb.name] = Outcome(nb.name, "cached", report_dir / nb.name)
                 if to_run:
                     start_pool()  # the fork server starts importing while papermill is imported here
-                for nb in to_run:  # papermill must inject every parameter exactly as given, as a literal
-                    verify_injection(chosen[nb])
-                # longest first (durations of the last runs), so that the stage ends with every worker busy
-                to_run.sort(key=lambda nb: -_last_duration(report_dir, nb))
-                futures = [submit(nb, key=_key(parts[nb]), parts=parts[nb]) for nb in to_run]
+                futures = [submit(nb, key=keys[nb], parts=parts[nb]) for nb in longest_first(to_run)]
             if futures and i + 1 < len(stages):
                 # the next stage waits for this one; start its kernels now, they decide when the gate opens
                 nxt = stages[i + 1]
                 gate = Gate()
-                ahead = [nb for nb in notebooks if stage_of(nb) == nxt]
-                for nb in ahead:
-                    verify_injection(chosen[nb])
-                ahead.sort(key=lambda nb: -_last_duration(report_dir, nb))
+                ahead = longest_first([nb for nb in notebooks if stage_of(nb) == nxt])
                 early[nxt] = (gate, [submit(nb, gate=gate, decide=decide_for(nb, nxt)) for nb in ahead])
             _wait_all(futures)
             for f in futures:
@@ -1133,13 +1135,7 @@ def _run(notebooks, chosen, report_dir, output_dir, jobs, force, kernel, progres
 
 def _last_duration(report_dir: Path, notebook: Path) -> float:
     """Duration of the last run (from the cache record or a stale one), 1e9 if never run (new goes first)."""
-    record = _read_record(report_dir, notebook) or {}
-    backup = _backup_path(_cache_file(report_dir, notebook))
-    if not record and backup.is_file():
-        try:
-            record = json.loads(backup.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            record = {}
+    record = _read_record(report_dir, notebook) or _read_json(_backup_path(_cache_file(report_dir, notebook)))
     try:
         return float(record.get("duration", 1e9))
     except (TypeError, ValueError):
