@@ -238,9 +238,9 @@ def library_worker(directory: str) -> dict:
     survey = load_survey(directory)
     t["load_survey"] = time.perf_counter() - t0
     steps = {
-        "domain_counts": lambda: domains.domain_counts(survey.projects),
-        "realisation_ratios": lambda: realisation.realisation_ratios(survey.projects),
-        "status_counts": lambda: realisation.status_counts(survey.projects),
+        "domain_counts": lambda: domains.domain_counts(survey.projects, survey.questionnaire),
+        "realisation_ratios": lambda: realisation.realisation_ratios(survey.projects, survey.questionnaire),
+        "status_counts": lambda: realisation.status_counts(survey.projects, survey.questionnaire),
         "objective_rank_scores": lambda: objectives.score_objectives(survey.objectives),
         "classify_projects": lambda: flagship.classify_projects(survey.projects, catalogue),
     }
@@ -280,7 +280,9 @@ def naive_worker(directory: str) -> dict:
 
     import pandas as pd
 
-    tax = pd.read_csv(ROOT / "src" / "villenum" / "data" / "taxonomy.csv", dtype=str, keep_default_na=False)
+    from villenum.questionnaire import load_questionnaire
+
+    tax = load_questionnaire("2013").table.rename(columns={"label_fr": "canonical_fr"})
 
     def norm(label: str) -> str:
         s = re.sub(r"[’'`´ʼ_\-\u2010-\u2013]", " ", label)

@@ -170,7 +170,7 @@ def test_library_digest_follows_the_source(tmp_path, monkeypatch):
     (copy / "stats.py").write_text((copy / "stats.py").read_text() + "\n# changed\n")
     changed = REAL_LIBRARY_DIGEST()
     assert changed != before
-    (copy / "data" / "taxonomy.csv").write_text((copy / "data" / "taxonomy.csv").read_text() + "\n")
+    (copy / "data" / "project_types.csv").write_text((copy / "data" / "project_types.csv").read_text() + "\n")
     assert len({before, changed, REAL_LIBRARY_DIGEST()}) == 3
 
 

@@ -6,15 +6,19 @@ import pandas as pd
 import pytest
 
 from villenum import codebook as cb
+from villenum.questionnaire import load_questionnaire
+
+Q = load_questionnaire("2013")
+ORIGINS = next(c.enum for c in cb.COLLECTIVITES.columns if c.name == "origin")
 
 TABLE = cb.Table("demo", "demo.csv", (
     cb.Column("id", "id"),
     cb.Column("note", "text", nullable=True),
     cb.Column("domain", "label:domain"),
-    cb.Column("origin", "enum", required=False, nullable=True, enum=cb.ORIGINS),
+    cb.Column("origin", "enum", required=False, nullable=True, enum=ORIGINS),
     cb.Column("code", "regex", nullable=True, pattern=r"^(\d{2}|2A|2B)\d{3}$", pad=5, doc="INSEE code"),
     cb.Column("flag", "bool", required=False, nullable=True),
-    cb.Column("n", "int", nullable=True, minimum=1, maximum=4),
+    cb.Column("n", "int", nullable=True, minimum=1, bound="rank_scale"),
 ), key=("id",))
 
 
@@ -28,7 +32,7 @@ def frame(**cols) -> pd.DataFrame:
 
 def clean(raw: pd.DataFrame):
     """clean_table on the demo table; returns (frame, {(row, column): problem})."""
-    out, problems = cb.clean_table(raw, TABLE, "demo.csv")
+    out, problems = cb.clean_table(raw, TABLE, "demo.csv", Q)
     return out, {(p.row, p.column): p for p in problems}
 
 
@@ -143,7 +147,7 @@ def test_header_variants_are_renamed():
 
 def test_clean_lines_keeps_line_index():
     raw = frame(domain=["énergie", "Culturre"]).set_axis([0, 5])
-    out, problems = cb.clean_lines(raw, TABLE, "demo.csv")
+    out, problems = cb.clean_lines(raw, TABLE, "demo.csv", Q)
     assert out.index.tolist() == [0, 5] and problems[0].row == 7
 
 

@@ -7,7 +7,10 @@ import pandas as pd
 import pytest
 
 from villenum import domains as dm
-from villenum.taxonomy import codes
+from villenum.questionnaire import load_questionnaire
+
+Q = load_questionnaire("2013")
+codes = Q.codes
 
 
 def make(domains_by_coll: dict) -> pd.DataFrame:
@@ -25,7 +28,7 @@ COLLS = pd.DataFrame({"collectivite_id": pd.array(["a", "b", "c"], dtype="string
 def test_domain_counts_all_nine_with_wilson():
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)
-        c = dm.domain_counts(PROJECTS).set_index("domain")
+        c = dm.domain_counts(PROJECTS, Q).set_index("domain")
     assert list(c.index) == codes("domain") and len(c) == 9
     assert c.loc["energie", "label_fr"] == "Énergie"
     assert c["n_projects"].sum() == 5 and c.loc["batiment", "n_projects"] == 0
@@ -37,7 +40,7 @@ def test_domain_counts_all_nine_with_wilson():
 
 
 def test_projects_per_collectivite_counts_zero_collectivites():
-    p = dm.projects_per_collectivite(PROJECTS, COLLS).set_index("domain")
+    p = dm.projects_per_collectivite(PROJECTS, COLLS, Q).set_index("domain")
     assert (p["n_collectivites"] == 3).all()
     # energie per collectivité: a 2, b 0, c 0 -> mean 2/3, sd sqrt((16/9 + 4/9 + 4/9) / 2) = 1.1547, median 0
     assert p.loc["energie", ["mean_per_collectivite", "sd_per_collectivite", "median_per_collectivite"]].tolist() \
@@ -47,7 +50,7 @@ def test_projects_per_collectivite_counts_zero_collectivites():
 
 
 def test_top_and_bottom_with_ties():
-    c = dm.domain_counts(PROJECTS)
+    c = dm.domain_counts(PROJECTS, Q)
     top1 = dm.top_domains(c, 1)
     assert top1["domain"].tolist() == ["energie"] and top1["tie_at_cutoff"].tolist() == [True]
     top2 = dm.top_domains(c, 2)
@@ -60,9 +63,9 @@ def test_top_and_bottom_with_ties():
 def test_compare_shares_rounds_half_up_and_maps_labels():
     counts = pd.DataFrame({"domain": ["energie", "transport", "securite"], "share": [12.5, 40.0, 20.4]})
     published = pd.DataFrame({"domain": ["Énergie", "transport/mobilité"], "share": [13, 41]})
-    out = dm.compare_shares(counts, published).set_index("domain")
+    out = dm.compare_shares(counts, published, Q).set_index("domain")
     assert out["published_share"].tolist()[:2] == [13, 41] and np.isnan(out.loc["securite", "published_share"])
     assert out["difference"].tolist()[:2] == pytest.approx([-0.5, -1.0])
     assert out["rounded_match"].tolist() == [True, False, pd.NA]
-    one_decimal = dm.compare_shares(counts, pd.DataFrame({"domain": ["securite"], "share": [20.4]}), decimals=1)
+    one_decimal = dm.compare_shares(counts, pd.DataFrame({"domain": ["securite"], "share": [20.4]}), Q, decimals=1)
     assert one_decimal.set_index("domain").loc["securite", "rounded_match"]

@@ -6,6 +6,9 @@ import pandas as pd
 import pytest
 
 from villenum import flagship as fl
+from villenum.questionnaire import load_questionnaire
+
+Q = load_questionnaire("2013")
 
 CATALOGUE = pd.DataFrame({
     "project_type": ["videoprotection", "portail", "appli_mobile"],
@@ -50,19 +53,19 @@ COLLS = pd.DataFrame({"collectivite_id": ["x", "y", "z", "w"]})
 
 
 def test_status_by_type_hand_counts():
-    s = fl.status_by_type(TYPED, "project_type").set_index("project_type")
+    s = fl.status_by_type(TYPED, Q, "project_type").set_index("project_type")
     assert s.loc["A", ["n_projects", "n_status_known", "n_a_l_etude", "n_realise", "n_en_cours",
                        "n_collectivites"]].tolist() == [4, 3, 2, 1, 0, 2]
     assert s["share_a_l_etude"].tolist() == pytest.approx([200 / 3, 100, 0])
 
 
 def test_leading_under_study_tie():
-    lead = fl.leading_under_study(fl.status_by_type(TYPED, "project_type"), k=1)
+    lead = fl.leading_under_study(fl.status_by_type(TYPED, Q, "project_type"), k=1)
     assert lead["project_type"].tolist() == ["A"] and lead["tie_at_cutoff"].tolist() == [True]
 
 
 def test_widely_undertaken_shares_of_all_collectivites():
-    w = fl.widely_undertaken(TYPED, "project_type", COLLS)
+    w = fl.widely_undertaken(TYPED, "project_type", COLLS, Q)
     assert w["project_type"].tolist() == ["A", "C", "B"]
     assert w["n_collectivites_undertaking"].tolist() == [1, 1, 0]
     assert w["share_of_collectivites"].tolist() == pytest.approx([25, 25, 0])

@@ -10,9 +10,11 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from villenum import taxonomy
+from villenum.questionnaire import load_questionnaire
 from villenum.io import parse_french_number, read_csv_robust
 
-TAX = taxonomy.load_taxonomy()
+Q = load_questionnaire("2013")
+TAX = Q.table
 SPACES = st.sampled_from([" ", "  ", "\u00a0", "\t", " \u202f"])
 
 
@@ -39,7 +41,7 @@ def retyped_spelling(draw):
 @given(retyped_spelling())
 def test_retyped_spelling_maps_to_its_code(case):
     field, code, text = case
-    assert taxonomy.to_code(pd.Series([text]), field).tolist() == [code]
+    assert Q.to_code(pd.Series([text]), field).tolist() == [code]
 
 
 @st.composite

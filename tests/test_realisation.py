@@ -8,7 +8,10 @@ import pandas as pd
 import pytest
 
 from villenum import realisation as rl
+from villenum.questionnaire import load_questionnaire
 from villenum.stats import DegenerateDataWarning
+
+Q = load_questionnaire("2013")
 
 
 def make(counts: dict) -> pd.DataFrame:
@@ -23,7 +26,7 @@ SMALL = make({("energie", "realise"): 2, ("energie", "en_cours"): 1, ("energie",
 
 
 def test_status_counts_every_combination_and_unknown():
-    s = rl.status_counts(SMALL)
+    s = rl.status_counts(SMALL, Q)
     assert list(s.columns) == ["domain", "status", "n"] and len(s) == 9 * 4
     n = s.set_index(["domain", "status"])["n"]
     assert n[("energie", "realise")] == 2 and n[("energie", "unknown")] == 1 and n[("batiment", "realise")] == 0
@@ -33,7 +36,7 @@ def test_status_counts_every_combination_and_unknown():
 def test_ratios_with_zero_domains_no_division_warning():
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)
-        r = rl.realisation_ratios(SMALL).set_index("domain")
+        r = rl.realisation_ratios(SMALL, Q).set_index("domain")
     assert r.loc["energie", ["n_projects", "n_status_known", "n_realise"]].tolist() == [4, 3, 2]
     # Wilson k=2, n=3: centre 3.920730 / 6.841459 = 0.57308, half 0.36542 -> 0.2077, 0.9385
     assert r.loc["energie", ["ratio", "ci_low", "ci_high"]].tolist() == pytest.approx([2 / 3, 0.2077, 0.9385], abs=1e-4)
@@ -46,7 +49,7 @@ def test_chi_square_2x2_by_hand():
     # chi2 = 4 * 5^2 / 15 = 6.667 (no Yates), dof 1, p = erfc(sqrt(chi2 / 2)), V = sqrt(6.667 / 60) = 1/3
     p = make({("energie", "realise"): 10, ("energie", "en_cours"): 20, ("transport", "realise"): 20,
               ("transport", "en_cours"): 10, ("transport", None): 3})
-    t = rl.independence_test(p).iloc[0]
+    t = rl.independence_test(p, Q).iloc[0]
     assert t["chi2"] == pytest.approx(20 / 3) and t["dof"] == 1
     assert t["p_value"] == pytest.approx(math.erfc(math.sqrt(10 / 3)))
     assert t["cramers_v"] == pytest.approx(1 / 3) and t["min_expected"] == pytest.approx(15)
@@ -56,10 +59,10 @@ def test_chi_square_2x2_by_hand():
 
 def test_chi_square_small_expected_and_degenerate_warn():
     with pytest.warns(DegenerateDataWarning, match="expected counts < 5"):
-        t = rl.independence_test(SMALL).iloc[0]
+        t = rl.independence_test(SMALL, Q).iloc[0]
     assert "expected counts < 5" in t["warning"]
     with pytest.warns(DegenerateDataWarning):
-        t = rl.independence_test(make({("energie", "realise"): 3})).iloc[0]
+        t = rl.independence_test(make({("energie", "realise"): 3}), Q).iloc[0]
     assert np.isnan(t["chi2"])
 
 
@@ -79,11 +82,11 @@ def test_spearman_hand_value():
 def test_domain_groups_compare_fisher_by_hand():
     p = make({("dev_economique", "realise"): 3, ("dev_economique", "en_cours"): 1, ("securite", "realise"): 1,
               ("securite", "a_l_etude"): 1, ("energie", "realise"): 1, ("energie", "en_cours"): 3})
-    row = rl.domain_groups_compare(rl.realisation_ratios(p), ["dev_economique", "securite"]).iloc[0]
+    row = rl.domain_groups_compare(rl.realisation_ratios(p, Q), ["dev_economique", "securite"]).iloc[0]
     assert (row["n_realise_group"], row["n_known_group"], row["n_realise_rest"], row["n_known_rest"]) == (4, 6, 1, 4)
     assert row["difference"] == pytest.approx(4 / 6 - 1 / 4)
     # table [[4, 2], [1, 3]]: OR = 12 / 2 = 6; hypergeometric P(x) for x = 1..5 is (6, 60, 120, 60, 6) / 252,
     # two-sided p = (6 + 60 + 60 + 6) / 252
     assert row["odds_ratio"] == pytest.approx(6) and row["p_value"] == pytest.approx(132 / 252)
     with pytest.raises(ValueError):
-        rl.domain_groups_compare(rl.realisation_ratios(p), ["nope"])
+        rl.domain_groups_compare(rl.realisation_ratios(p, Q), ["nope"])

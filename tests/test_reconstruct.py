@@ -16,6 +16,9 @@ import pandas as pd
 import pytest
 
 from villenum import paths, reference, taxonomy
+from villenum.questionnaire import load_questionnaire
+
+Q = load_questionnaire("2013")
 from villenum.codebook import COLLECTIVITES, OBJECTIVES, PROJECTS
 from villenum.published import load_published
 from villenum.reconstruct import (
@@ -144,7 +147,7 @@ def test_output_passes_the_codebook(survey, tables):
     assert set(tables["collectivites"]["origin"]) == {"named", "drawn"}
     for field, column, table in (("kind", "kind", "collectivites"), ("domain", "domain", "projects"),
                                  ("status", "status", "projects"), ("objective", "objective", "objectives")):
-        assert set(tables[table][column]) <= set(taxonomy.codes(field)), column
+        assert set(tables[table][column]) <= set(Q.codes(field)), column
 
 
 def test_ids_are_unique_stable_slugs(tables):
@@ -298,7 +301,7 @@ def test_catalogue_is_well_formed(catalogue):
     assert catalogue["project_type"].is_unique
     assert catalogue["project_type"].str.fullmatch(r"[a-z][a-z0-9_]*").all()
     sizes = catalogue["domain"].value_counts()
-    assert set(sizes.index) == set(taxonomy.codes("domain")) and sizes.between(4, 8).all()
+    assert set(sizes.index) == set(Q.codes("domain")) and sizes.between(4, 8).all()
     assert set(catalogue["flagship"]) <= {"wanted", "widely_undertaken", "loisirs_example", "none"}
     assert set(catalogue.loc[catalogue["flagship"] == "wanted", "project_type"]) == WANTED
     assert set(catalogue.loc[catalogue["flagship"] == "widely_undertaken", "project_type"]) == WIDELY_UNDERTAKEN

@@ -18,6 +18,7 @@ import pytest
 from villenum import flagship, taxonomy
 from villenum import io as vio
 from villenum.errors import InputError
+from villenum.questionnaire import load_questionnaire
 from villenum.survey import load_survey
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -213,8 +214,9 @@ def test_parse_french_number_on_uniques_equals_per_value():
 def test_to_code_on_uniques_equals_per_value():
     spellings = ["Énergie", "energies", None, "inconnu", "Transports et mobilité", "ÉNERGIE ", "Énergie"] * 3
     values = pd.Series(spellings, dtype="string", index=pd.RangeIndex(len(spellings)) + 10, name="domain")
-    got = taxonomy.to_code(values, "domain")
-    mapping = taxonomy.spellings("domain")
+    q = load_questionnaire("2013")
+    got = q.to_code(values, "domain")
+    mapping = q.spellings("domain")
     expected = [None if v is None else mapping.get(reference_normalise(v)) for v in spellings]
     assert got.index.equals(values.index) and got.name == "domain" and str(got.dtype) == "string"
     assert [None if pd.isna(g) else g for g in got] == expected

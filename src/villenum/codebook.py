@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import difflib
+import json
 from dataclasses import dataclass
+from importlib.resources import files
 
 import pandas as pd
 
-from villenum import taxonomy
+from villenum.questionnaire import Questionnaire
 from villenum.errors import Problem, problem
 from villenum.io import column_key, parse_french_number
 
 TRUE = {"true", "1", "oui", "yes", "vrai", "o", "y", "x"}
 FALSE = {"false", "0", "non", "no", "faux", "n"}
-ORIGINS = ("surveyed", "named", "drawn")
-N_OBJECTIVES = 4
+SCHEMA_FILE = "codebook.schema.json"
 
 
 @dataclass(frozen=True)
@@ -22,13 +23,13 @@ class Column:
     """One codebook column: its kind of value, and whether the column and the value are required."""
 
     name: str
-    kind: str  # "id", "text", "int", "bool", "regex", or "label:<taxonomy field>", "enum"
+    kind: str  # "id", "text", "int", "bool", "regex", "enum", or "label:<questionnaire field>"
     required: bool = True  # column must be present
     nullable: bool = False  # cells may be empty
     pattern: str | None = None
     enum: tuple[str, ...] = ()
     minimum: float | None = None
-    maximum: float | None = None
+    bound: str | None = None  # "rank_scale": the maximum is the questionnaire's rank scale
     doc: str = ""
     pad: int | None = None  # regex columns: all-digit codes shorter than this get their lost leading zeros back
 
@@ -48,37 +49,25 @@ class Table:
         return [c.name for c in self.columns]
 
 
-RECONSTRUCTED = Column("reconstructed", "bool", required=False, doc="true if the row was generated, not surveyed")
-COLLECTIVITES = Table("collectivites", "collectivites.csv", (
-    Column("collectivite_id", "id", doc="identifier, unique in the wave"),
-    Column("name", "text", doc="name as used by the collectivité"),
-    Column("kind", "label:kind", doc="commune, intercommunalité or joint commune + intercommunalité"),
-    Column("insee_code", "regex", nullable=True, pattern=r"^(\d{2}|2A|2B)\d{3}$", pad=5,
-           doc="INSEE code of the commune, 5 characters (communes and joint participations)"),
-    Column("epci_siren", "regex", nullable=True, pattern=r"^\d{9}$",
-           doc="SIREN of the EPCI, 9 digits (intercommunalités and joint participations)"),
-    Column("population", "int", nullable=True, minimum=0, doc="legal population (INSEE)"),
-    Column("origin", "enum", required=False, nullable=True, enum=ORIGINS,
-           doc="surveyed (real record), named (reconstructed, named in the sources) or drawn (reconstructed, drawn from the frame)"),
-    RECONSTRUCTED,
-), key=("collectivite_id",))
-OBJECTIVES = Table("objectives", "objectives.csv", (
-    Column("collectivite_id", "id"),
-    Column("objective", "label:objective"),
-    Column("rank", "int", nullable=True, minimum=1, maximum=N_OBJECTIVES, doc="1 = most important"),
-    Column("cited", "bool", required=False, nullable=True, doc="the objective was cited at all"),
-    RECONSTRUCTED,
-), key=("collectivite_id", "objective"))
-PROJECTS = Table("projects", "projects.csv", (
-    Column("project_id", "id"),
-    Column("collectivite_id", "id"),
-    Column("label", "text", doc="the project as described by the collectivité"),
-    Column("domain", "label:domain"),
-    Column("status", "label:status", nullable=True, doc="empty if unknown: set aside from realisation ratios"),
-    Column("project_type", "text", required=False, nullable=True, doc="catalogue type, if known"),
-    RECONSTRUCTED,
-), key=("project_id",))
-TABLES = (COLLECTIVITES, OBJECTIVES, PROJECTS)
+def _column(field: dict) -> Column:
+    """A Column from one field of the Table Schema (see codebook.schema.json for the x- properties)."""
+    cons = field.get("constraints", {})
+    kind = field["x-kind"] + (":" + field["x-questionnaire"] if field["x-kind"] == "label" else "")
+    return Column(field["name"], kind, required=field["x-column"] == "required",
+                  nullable=not cons.get("required", False), pattern=cons.get("pattern"),
+                  enum=tuple(cons.get("enum", ())), minimum=cons.get("minimum"), bound=field.get("x-maximum"),
+                  doc=field.get("description", ""), pad=field.get("x-pad"))
+
+
+def load_schema() -> dict:
+    """The codebook's Table Schemas as shipped with the package (one place for columns, types, constraints)."""
+    with files("villenum.data").joinpath(SCHEMA_FILE).open(encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+TABLES = tuple(Table(t["name"], t["path"], tuple(_column(f) for f in t["fields"]), tuple(t["primaryKey"]))
+               for t in load_schema()["tables"])
+COLLECTIVITES, OBJECTIVES, PROJECTS = TABLES
 
 
 def _row_numbers(mask: pd.Series) -> pd.Index:
@@ -95,7 +84,7 @@ def _cell_problems(file: str, col: Column, mask: pd.Series, values: pd.Series, m
             for r, v in zip(rows, bad)]
 
 
-def _clean_column(file: str, col: Column, raw: pd.Series) -> tuple[pd.Series, list[Problem]]:
+def _clean_column(file: str, col: Column, raw: pd.Series, q: Questionnaire) -> tuple[pd.Series, list[Problem]]:
     """Parse and check one column; return the cleaned values and the problems found."""
     raw = raw.astype("string")
     missing = raw.isna()
@@ -106,10 +95,10 @@ def _clean_column(file: str, col: Column, raw: pd.Series) -> tuple[pd.Series, li
         out = raw
     elif col.kind.startswith("label:"):
         fld = col.kind.split(":", 1)[1]
-        out = taxonomy.to_code(raw, fld)
+        out = q.to_code(raw, fld)
         unknown = out.isna() & ~missing
-        problems += _cell_problems(file, col, unknown, raw, f"unknown {fld} label (see docs/codebook.md)",
-                                   taxonomy.allowed_text(fld))
+        problems += _cell_problems(file, col, unknown, raw, f"unknown {fld} label (see the questionnaire "
+                                   f"{q.path.name} and docs/codebook.md)", q.allowed_text(fld))
     elif col.kind == "enum":
         out = raw.str.lower()
         bad = ~out.isin(col.enum) & ~missing
@@ -129,14 +118,15 @@ def _clean_column(file: str, col: Column, raw: pd.Series) -> tuple[pd.Series, li
                                    "true/false, oui/non, 1/0, x (yes)")
     elif col.kind == "int":
         num = parse_french_number(raw)
-        rng = _range_text(col)
+        maximum = q.rank_scale if col.bound == "rank_scale" else None
+        rng = _range_text(col.minimum, maximum)
         not_int = (num.isna() | (num % 1 != 0)) & ~missing
         problems += _cell_problems(file, col, not_int, raw, "not a whole number", rng)
         out_of_range = pd.Series(False, index=raw.index)
         if col.minimum is not None:
             out_of_range |= num < col.minimum
-        if col.maximum is not None:
-            out_of_range |= num > col.maximum
+        if maximum is not None:
+            out_of_range |= num > maximum
         problems += _cell_problems(file, col, out_of_range.fillna(False) & ~not_int, raw, "out of range", rng)
         out = num.where(~not_int).round().astype("Int64")
     else:  # pragma: no cover - guarded by the codebook definition
@@ -144,10 +134,12 @@ def _clean_column(file: str, col: Column, raw: pd.Series) -> tuple[pd.Series, li
     return out, problems
 
 
-def _range_text(col: Column) -> str:
+def _range_text(minimum: float | None, maximum: float | None) -> str:
     """Describe the allowed range of an integer column."""
-    lo = "" if col.minimum is None else f">= {col.minimum:g}"
-    hi = "" if col.maximum is None else f"<= {col.maximum:g}"
+    if maximum is not None and minimum is not None and maximum < minimum:
+        return "no value: this wave's questionnaire has no rank scale (rank_scale = 0, objectives only cited)"
+    lo = "" if minimum is None else f">= {minimum:g}"
+    hi = "" if maximum is None else f"<= {maximum:g}"
     return "a whole number " + " and ".join(x for x in (lo, hi) if x)
 
 
@@ -175,7 +167,7 @@ def canonical_columns(raw: pd.DataFrame, table: Table) -> pd.DataFrame:
     return raw.set_axis([by_key.get(column_key(c), c) for c in raw.columns], axis=1)
 
 
-def clean_lines(raw: pd.DataFrame, table: Table, file: str) -> tuple[pd.DataFrame, list[Problem]]:
+def clean_lines(raw: pd.DataFrame, table: Table, file: str, q: Questionnaire) -> tuple[pd.DataFrame, list[Problem]]:
     """`clean_table`, keeping the index of `raw` (line number - 2) so later checks can cite lines."""
     raw = canonical_columns(raw, table)
     problems = _column_problems(raw.columns, table, file)
@@ -183,7 +175,7 @@ def clean_lines(raw: pd.DataFrame, table: Table, file: str) -> tuple[pd.DataFram
         return pd.DataFrame(), problems
     cleaned = {}
     for col in (c for c in table.columns if c.name in raw.columns):
-        cleaned[col.name], found = _clean_column(file, col, raw[col.name])
+        cleaned[col.name], found = _clean_column(file, col, raw[col.name], q)
         problems += found
     out = pd.DataFrame(cleaned, index=raw.index)
     key = list(table.key)
@@ -197,7 +189,7 @@ def clean_lines(raw: pd.DataFrame, table: Table, file: str) -> tuple[pd.DataFram
     return out, problems
 
 
-def clean_table(raw: pd.DataFrame, table: Table, file: str) -> tuple[pd.DataFrame, list[Problem]]:
+def clean_table(raw: pd.DataFrame, table: Table, file: str, q: Questionnaire) -> tuple[pd.DataFrame, list[Problem]]:
     """Check columns, parse and normalise every cell, check the primary key; collect all problems."""
-    out, problems = clean_lines(raw, table, file)
+    out, problems = clean_lines(raw, table, file, q)
     return out.reset_index(drop=True), problems

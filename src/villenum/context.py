@@ -7,10 +7,15 @@ from pathlib import Path
 
 import pandas as pd
 
+import json
+
 from villenum import paths
 from villenum.io import write_atomic, write_csv_atomic
 from villenum.published import NAMES, has_published, load_claims, load_published
+from villenum.questionnaire import Questionnaire, load_questionnaire
 from villenum.survey import Survey, load_survey
+
+CLAIMS_FALLBACK_WAVE = "2013"  # a wave without published figures is judged against this wave's statements
 
 
 @dataclass
@@ -23,6 +28,11 @@ class Context:
     output_dir: Path
     figure_dir: Path
     survey: Survey
+
+    @property
+    def questionnaire(self) -> Questionnaire:
+        """The wave's questionnaire (categories, labels, colours, rank scale) the survey was read with."""
+        return self.survey.questionnaire
 
     @property
     def has_published(self) -> bool:
@@ -39,14 +49,34 @@ class Context:
 
     def claims(self) -> pd.DataFrame:
         """The claims to check: the wave's own if published, else the 2013 study's (verdicts then skipped)."""
-        return load_claims(self.wave, self.published_dir) if self.has_published else load_claims("2013")
+        return load_claims(self.wave, self.published_dir) if self.has_published else load_claims(CLAIMS_FALLBACK_WAVE)
+
+    def claim_sets(self, kind: str) -> list[list[str]]:
+        """The category sets (`set=` parameter) of the claims of one kind, e.g. the domain groups to compare."""
+        from villenum.claims import as_list, parse_params
+
+        claims = self.claims()
+        return [as_list(parse_params(p)["set"]) for p in claims.loc[claims["kind"] == kind, "params"]]
+
+    def reference_tables(self) -> dict[str, pd.DataFrame]:
+        """The published tables of the claims' wave, where claims find their `published:` targets."""
+        if self.has_published:
+            return self.published_tables() or {}
+        return {n: load_published(n, CLAIMS_FALLBACK_WAVE) for n in NAMES}
+
+    def built_to_match(self) -> frozenset[str]:
+        """The claims a reconstructed survey was generated to meet (its MANIFEST.json), none for real data."""
+        manifest = self.survey_dir / "MANIFEST.json"
+        if not self.survey.is_reconstruction or not manifest.is_file():
+            return frozenset()
+        return frozenset(json.loads(manifest.read_text(encoding="utf-8")).get("built_to_match", []))
 
     def scorecard(self, results: dict[str, pd.DataFrame], finding: str | None = None) -> pd.DataFrame:
-        """The scorecard rows of one finding (or all) computed from result tables."""
+        """The scorecard rows of one finding (or all) computed from result tables (see scorecard.build_scorecard)."""
         from villenum.scorecard import build_scorecard
 
         return build_scorecard(self.claims(), results, self.published_tables(), self.survey.is_reconstruction,
-                               finding)
+                               self.questionnaire, self.reference_tables(), self.built_to_match(), finding)
 
     def save_table(self, frame: pd.DataFrame, name: str) -> Path:
         """Write a result table to `<output_dir>/<name>.csv` atomically, floats rounded to 10 digits."""
@@ -66,13 +96,14 @@ def open_context(wave: str = "2013", survey_dir: str = "", published_dir: str = 
                  figure_dir: str = "") -> Context:
     """Resolve empty parameters to the wave's defaults and load (validate) the survey."""
     survey = Path(survey_dir) if survey_dir else paths.survey_dir(wave)
+    questionnaire = load_questionnaire(wave, survey)
     return Context(
         wave=wave,
         survey_dir=survey,
         published_dir=Path(published_dir) if published_dir else paths.published_dir(wave),
         output_dir=Path(output_dir) if output_dir else paths.output_dir(wave),
         figure_dir=Path(figure_dir) if figure_dir else paths.report_dir(wave) / "figures",
-        survey=load_survey(survey),
+        survey=load_survey(survey, questionnaire),
     )
 
 

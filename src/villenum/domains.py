@@ -5,23 +5,27 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from villenum import taxonomy
-from villenum.stats import safe_divide, top_k, wilson_interval
+from villenum.questionnaire import Questionnaire
+from villenum.stats import round_half_up, safe_divide, top_k, wilson_interval
 
 
-def domain_counts(projects: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
-    """Projects per domain (all nine, zeros included), percent share and per-domain (not simultaneous) Wilson CI."""
-    codes = taxonomy.codes("domain")
+def domain_counts(projects: pd.DataFrame, q: Questionnaire, confidence: float = 0.95) -> pd.DataFrame:
+    """Projects per domain of the questionnaire (zeros included): one row per domain, in questionnaire order.
+
+    Columns: domain (code), label_fr, n_projects, share (percent 0-100 of all projects), ci_low, ci_high
+    (per-domain, not simultaneous, Wilson interval of the share, percent).
+    """
+    codes = q.codes("domain")
     n = projects["domain"].value_counts().reindex(codes, fill_value=0).to_numpy()
     low, high = wilson_interval(n, n.sum(), confidence)
-    return pd.DataFrame({"domain": codes, "label_fr": [taxonomy.labels_fr("domain")[c] for c in codes],
+    return pd.DataFrame({"domain": codes, "label_fr": [q.labels_fr("domain")[c] for c in codes],
                          "n_projects": n, "share": 100 * safe_divide(n, n.sum()),
                          "ci_low": 100 * low, "ci_high": 100 * high})
 
 
-def projects_per_collectivite(projects: pd.DataFrame, collectivites: pd.DataFrame) -> pd.DataFrame:
+def projects_per_collectivite(projects: pd.DataFrame, collectivites: pd.DataFrame, q: Questionnaire) -> pd.DataFrame:
     """Projects per collectivité and domain (collectivités without any count as 0): mean, sd, median, reach."""
-    codes = taxonomy.codes("domain")
+    codes = q.codes("domain")
     ids = pd.Index(collectivites["collectivite_id"].dropna().unique())
     ids = ids.union(projects["collectivite_id"].dropna().unique())
     matrix = (projects.groupby(["collectivite_id", "domain"]).size().unstack(fill_value=0)
@@ -45,13 +49,12 @@ def bottom_domains(counts: pd.DataFrame, k: int = 3, by: str = "n_projects") -> 
     return top_k(counts, by, k, ascending=True)
 
 
-def compare_shares(counts: pd.DataFrame, published: pd.DataFrame, decimals: int = 0) -> pd.DataFrame:
+def compare_shares(counts: pd.DataFrame, published: pd.DataFrame, q: Questionnaire, decimals: int = 0) -> pd.DataFrame:
     """Our percent shares against published ones; rounded_match: ours rounded half-up to `decimals` equals theirs."""
-    theirs = pd.DataFrame({"domain": taxonomy.to_code(published["domain"].astype("string"), "domain"),
+    theirs = pd.DataFrame({"domain": q.to_code(published["domain"].astype("string"), "domain"),
                            "published_share": pd.to_numeric(published["share"]).astype(float)})
     out = counts[["domain", "share"]].merge(theirs, on="domain", how="left")
-    scale = 10.0**decimals
-    rounded = np.floor(out["share"] * scale + 0.5 + 1e-9) / scale
+    rounded = round_half_up(out["share"], decimals)
     match = pd.array(np.isclose(rounded, out["published_share"]), dtype="boolean")
     match[out["published_share"].isna().to_numpy() | out["share"].isna().to_numpy()] = pd.NA
     return out.assign(difference=out["share"] - out["published_share"], rounded_match=match)

@@ -8,13 +8,14 @@ from importlib.resources import files
 import numpy as np
 import pandas as pd
 
+from villenum.questionnaire import ROLES, Questionnaire
 from villenum.realisation import UNKNOWN
 from villenum.stats import safe_divide, top_k
 from villenum.taxonomy import normalise_text
 
 CATALOGUE_FILE = "project_types.csv"
 UNMATCHED = "autre"
-UNDERTAKING = ("realise", "en_cours")
+UNDERTAKING = ("realised", "in_progress")  # status roles that count as a project undertaken
 
 
 def load_catalogue() -> pd.DataFrame:
@@ -154,16 +155,21 @@ def classify_projects(projects: pd.DataFrame, catalogue: pd.DataFrame, match_dom
     return out
 
 
-def status_by_type(projects: pd.DataFrame, type_col: str = "project_type_classified") -> pd.DataFrame:
-    """Per project type (missing type = 'autre'): projects, statuses, percent under study among known statuses."""
+def status_by_type(projects: pd.DataFrame, q: Questionnaire, type_col: str = "project_type_classified") -> pd.DataFrame:
+    """Per project type (missing type = 'autre'): projects, statuses (by role), percent under study.
+
+    Columns: project_type, n_projects, n_status_known, n_a_l_etude (role under_study), share_a_l_etude (percent
+    0-100 of known statuses), n_realise (role realised), n_en_cours (role in_progress), n_collectivites.
+    """
     kind = projects[type_col].astype("string").fillna(UNMATCHED).rename("project_type")
     status = projects["status"].astype("string").fillna(UNKNOWN).rename("status")
-    wide = (projects.groupby([kind, status]).size().unstack(fill_value=0)
-            .reindex(columns=["realise", "en_cours", "a_l_etude", UNKNOWN], fill_value=0))
-    known = wide.sum(axis=1) - wide[UNKNOWN]
-    return pd.DataFrame({"n_projects": wide.sum(axis=1), "n_status_known": known, "n_a_l_etude": wide["a_l_etude"],
-                         "share_a_l_etude": 100 * wide["a_l_etude"].div(known.where(known > 0)),
-                         "n_realise": wide["realise"], "n_en_cours": wide["en_cours"],
+    wide = projects.groupby([kind, status]).size().unstack(fill_value=0)
+    known = wide.sum(axis=1) - wide.get(UNKNOWN, 0)
+    by_role = {role: wide.get(q.status(role), pd.Series(0, index=wide.index)) for role in ROLES}
+    return pd.DataFrame({"n_projects": wide.sum(axis=1), "n_status_known": known,
+                         "n_a_l_etude": by_role["under_study"],
+                         "share_a_l_etude": 100 * by_role["under_study"].div(known.where(known > 0)),
+                         "n_realise": by_role["realised"], "n_en_cours": by_role["in_progress"],
                          "n_collectivites": projects.groupby(kind)["collectivite_id"].nunique()}).reset_index()
 
 
@@ -173,10 +179,15 @@ def leading_under_study(by_type: pd.DataFrame, k: int = 5, by: str = "n_a_l_etud
     return top_k(by_type[~by_type["project_type"].isin(exclude)], by, k, ascending=False)
 
 
-def widely_undertaken(projects: pd.DataFrame, type_col: str, collectivites: pd.DataFrame) -> pd.DataFrame:
-    """Per type: collectivités with a project realised or in progress, and their percent of all collectivités."""
+def widely_undertaken(projects: pd.DataFrame, type_col: str, collectivites: pd.DataFrame,
+                      q: Questionnaire) -> pd.DataFrame:
+    """Per type: collectivités with a project realised or in progress (by role), and their percent of all.
+
+    Columns: project_type, n_collectivites_undertaking, share_of_collectivites (percent 0-100).
+    """
     kind = projects[type_col].astype("string").fillna(UNMATCHED).rename("project_type")
-    doing = projects["status"].isin(UNDERTAKING).fillna(False).to_numpy(dtype=bool)
+    undertaking = [q.status(role) for role in UNDERTAKING if q.status(role)]
+    doing = projects["status"].isin(undertaking).fillna(False).to_numpy(dtype=bool)
     n = (projects[doing].groupby(kind[doing])["collectivite_id"].nunique()
          .reindex(kind.unique(), fill_value=0).rename_axis("project_type"))
     total = collectivites["collectivite_id"].nunique()

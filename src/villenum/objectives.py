@@ -18,18 +18,23 @@ import pandas as pd
 from scipy import stats as st
 from scipy.special import xlogy
 
-from villenum import taxonomy
 from villenum.stats import bootstrap, degenerate, safe_divide, wilson_interval
 
 METHODS = ("first_share", "mean_rank", "borda", "copeland")
 LOWER_IS_BETTER = ("mean_rank",)
 
 
+def objective_codes(objectives: pd.DataFrame) -> list[str]:
+    """The objectives of an answers table, in the order they first appear (a survey lists them in questionnaire
+    order: `survey.load_survey` sorts the answers by it); every objective asked has a row, ranked or not."""
+    return list(pd.unique(objectives["objective"].dropna()))
+
+
 def rank_matrix(objectives: pd.DataFrame) -> pd.DataFrame:
-    """Collectivité x objective matrix of ranks (float, NaN = not ranked), objectives in taxonomy order."""
+    """Collectivité x objective matrix of ranks (float, NaN = not ranked), objectives as in `objective_codes`."""
     ranks = objectives.assign(rank=objectives["rank"].astype("Float64").to_numpy(dtype=float, na_value=np.nan))
     matrix = ranks.pivot(index="collectivite_id", columns="objective", values="rank")
-    return matrix.reindex(columns=pd.Index(taxonomy.codes("objective"), name="objective")).astype(float)
+    return matrix.reindex(columns=pd.Index(objective_codes(objectives), name="objective")).astype(float)
 
 
 def _ranks(objectives: pd.DataFrame) -> pd.DataFrame:
@@ -191,7 +196,7 @@ def cited_shares(objectives: pd.DataFrame, confidence: float = 0.95) -> pd.DataF
     cited = objectives["rank"].notna()
     if "cited" in objectives:
         cited |= objectives["cited"].fillna(False).astype(bool)
-    codes = taxonomy.codes("objective")
+    codes = objective_codes(objectives)
     n_cited = cited.groupby(objectives["objective"]).sum().reindex(codes, fill_value=0).to_numpy()
     n = objectives["collectivite_id"].nunique()
     low, high = wilson_interval(n_cited, n, confidence)

@@ -29,3 +29,8 @@ def published_dir(wave: str) -> Path:
 def report_dir(wave: str) -> Path:
     """Directory of a wave's executed notebooks, figures and HTML report."""
     return REPORTS / wave
+
+
+def questionnaire_file(wave: str) -> Path:
+    """The questionnaire kept for an edition under data/raw (may not exist: see questionnaire.find_questionnaire)."""
+    return RAW / "questionnaires" / f"{wave}.toml"

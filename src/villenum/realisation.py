@@ -11,42 +11,59 @@ import numpy as np
 import pandas as pd
 from scipy import stats as st
 
-from villenum import taxonomy
+from villenum.questionnaire import Questionnaire
 from villenum.stats import degenerate, safe_divide, wilson_interval
 
 UNKNOWN = "unknown"
+GROUP_COLUMNS = ["group", "n_realise_group", "n_known_group", "ratio_group", "ci_low_group", "ci_high_group",
+                 "n_realise_rest", "n_known_rest", "ratio_rest", "ci_low_rest", "ci_high_rest", "difference",
+                 "odds_ratio", "p_value"]
 
 
-def status_counts(projects: pd.DataFrame) -> pd.DataFrame:
-    """Projects per domain x status, every combination (zeros included), missing status as 'unknown'."""
-    statuses = [*taxonomy.codes("status"), UNKNOWN]
-    full = pd.MultiIndex.from_product([taxonomy.codes("domain"), statuses], names=["domain", "status"])
+def status_counts(projects: pd.DataFrame, q: Questionnaire) -> pd.DataFrame:
+    """Projects per domain x status of the questionnaire, every combination (zeros included).
+
+    Columns: domain, status (code, or 'unknown' for a missing status), n (projects).
+    """
+    statuses = [*q.codes("status"), UNKNOWN]
+    full = pd.MultiIndex.from_product([q.codes("domain"), statuses], names=["domain", "status"])
     status = projects["status"].astype("string").fillna(UNKNOWN)
     n = projects.groupby([projects["domain"], status]).size()
     return n.reindex(full, fill_value=0).rename("n").reset_index()
 
 
-def _wide(projects: pd.DataFrame) -> pd.DataFrame:
+def _wide(projects: pd.DataFrame, q: Questionnaire) -> pd.DataFrame:
     """status_counts as a domain x status table."""
-    counts = status_counts(projects)
+    counts = status_counts(projects, q)
     return counts.pivot(index="domain", columns="status", values="n").reindex(
-        index=taxonomy.codes("domain"), columns=[*taxonomy.codes("status"), UNKNOWN])
+        index=q.codes("domain"), columns=[*q.codes("status"), UNKNOWN])
 
 
-def realisation_ratios(projects: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
-    """Per domain: share of projects of known status that are realised (proportion 0..1), with Wilson CI."""
-    wide = _wide(projects)
+def realised_status(q: Questionnaire) -> str:
+    """The status code with role 'realised' in the questionnaire (ValueError if it has none)."""
+    code = q.status("realised")
+    if code is None:
+        raise ValueError(f"{q.path.name}: no [[status]] has role = \"realised\": realisation cannot be measured")
+    return code
+
+
+def realisation_ratios(projects: pd.DataFrame, q: Questionnaire, confidence: float = 0.95) -> pd.DataFrame:
+    """Per domain: share of projects of known status that are realised, with Wilson CI.
+
+    Columns: domain, n_projects, n_status_known, n_realise, ratio (proportion 0-1), ci_low, ci_high (0-1).
+    """
+    wide = _wide(projects, q)
     n_projects = wide.sum(axis=1).to_numpy()
     known = n_projects - wide[UNKNOWN].to_numpy()
-    realised = wide["realise"].to_numpy()
+    realised = wide[realised_status(q)].to_numpy()
     low, high = wilson_interval(realised, known, confidence)
     return pd.DataFrame({"domain": wide.index, "n_projects": n_projects, "n_status_known": known,
                          "n_realise": realised, "ratio": safe_divide(realised, known), "ci_low": low, "ci_high": high})
 
 
-def independence_test(projects: pd.DataFrame) -> pd.DataFrame:
+def independence_test(projects: pd.DataFrame, q: Questionnaire) -> pd.DataFrame:
     """Pearson chi-square (no Yates correction) of domain x known status, empty rows/columns dropped; Cramér's V."""
-    wide = _wide(projects).drop(columns=UNKNOWN)
+    wide = _wide(projects, q).drop(columns=UNKNOWN)
     rows, cols = wide.sum(axis=1) > 0, wide.sum(axis=0) > 0
     table = wide.loc[rows, cols]
     dropped = "; ".join(f"{what}: {', '.join(names)}" for what, names in
@@ -100,3 +117,14 @@ def domain_groups_compare(ratios: pd.DataFrame, group: list[str], confidence: fl
         res = st.fisher_exact(np.column_stack([k, n - k]))
         row["odds_ratio"], row["p_value"] = res.statistic, res.pvalue
     return pd.DataFrame([row])
+
+
+def group_comparisons(ratios: pd.DataFrame, groups: list[list[str]], confidence: float = 0.95) -> pd.DataFrame:
+    """`domain_groups_compare` for each group (e.g. the sets named by a wave's claims), one row per group.
+
+    Columns as domain_groups_compare; no group gives an empty table with those columns.
+    """
+    rows = [domain_groups_compare(ratios, group, confidence) for group in groups]
+    if rows:
+        return pd.concat(rows, ignore_index=True)
+    return pd.DataFrame(columns=GROUP_COLUMNS)

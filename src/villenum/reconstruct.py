@@ -24,6 +24,7 @@ import pandas as pd
 
 import villenum
 from villenum import paths, reference, taxonomy
+from villenum.questionnaire import Questionnaire, load_questionnaire
 from villenum.digest import sha256_file
 from villenum.codebook import COLLECTIVITES, OBJECTIVES, PROJECTS
 from villenum.io import write_atomic, write_csv_atomic
@@ -79,7 +80,7 @@ def input_files(wave: str = DEFAULT_WAVE) -> list[Path]:
     """Every file the generator reads besides the assumptions file, in a fixed order."""
     pub = [paths.published_dir(wave) / f"{name}.csv" for name in PUBLISHED_TABLES]
     ref = [reference.reference_dir() / "communes.csv", reference.reference_dir() / "epcis.csv"]
-    return pub + ref + [Path(str(files("villenum.data").joinpath(PROJECT_TYPES_FILE)))]
+    return pub + ref + [Path(str(files("villenum.data").joinpath(PROJECT_TYPES_FILE))), paths.questionnaire_file(wave)]
 
 
 def _figure(table: pd.DataFrame, figure_id: str) -> float:
@@ -95,7 +96,7 @@ def round_half_up(values: np.ndarray | float) -> np.ndarray:
     return np.floor(np.asarray(values, dtype=float) + 0.5).astype(int)
 
 
-def published_targets(published: dict[str, pd.DataFrame]) -> dict:
+def published_targets(published: dict[str, pd.DataFrame], q: Questionnaire) -> dict:
     """Every number the reconstruction must meet, read from the published tables."""
     panel, figures = published["panel"], published["figures"]
     size = int(_figure(panel, "panel_size"))
@@ -109,10 +110,10 @@ def published_targets(published: dict[str, pd.DataFrame]) -> dict:
     if "total_projects" in set(figures["figure_id"]) and int(_figure(figures, "total_projects")) != total:
         raise ReconstructionError(f"total_projects differs from round({mean:g} x {size}) = {total}")
     shares = published["domain_shares"]
-    codes = taxonomy.to_code(shares["domain"], "domain")
-    if codes.isna().any() or set(codes) != set(taxonomy.codes("domain")):
+    codes = q.to_code(shares["domain"], "domain")
+    if codes.isna().any() or set(codes) != set(q.codes("domain")):
         raise ReconstructionError("domain_shares.csv must give one share for each of the nine domains")
-    obj = published["objectives"].assign(objective=lambda t: taxonomy.to_code(t["objective"], "objective"))
+    obj = published["objectives"].assign(objective=lambda t: q.to_code(t["objective"], "objective"))
     obj = obj.sort_values("rank_published")
     return {
         "panel_size": size, "by_kind": by_kind,
@@ -173,7 +174,7 @@ def _population(kind: pd.Series, commune_pop: pd.Series, epci_pop: pd.Series, ru
 
 
 def named_collectivites(participants: pd.DataFrame, communes: pd.DataFrame, epcis: pd.DataFrame,
-                        assumptions: dict) -> pd.DataFrame:
+                        assumptions: dict, q: Questionnaire) -> pd.DataFrame:
     """The named participants (confirmed only, by assumption) with kind, codes and population from the reference."""
     spec = assumptions["participants"]
     keep = participants["confirmed"].astype(bool) | (not spec.get("exclude_unconfirmed", True))
@@ -186,8 +187,8 @@ def named_collectivites(participants: pd.DataFrame, communes: pd.DataFrame, epci
     rows["name_printed"] = named["name_printed"].to_numpy()
     for col in ("insee_code", "epci_siren"):
         rows[col] = rows[col].astype("string") if col in rows else pd.Series(pd.NA, index=rows.index, dtype="string")
-    kind = taxonomy.to_code(rows["kind"], "kind")
-    stated = taxonomy.to_code(named["kind_printed"].replace("", pd.NA), "kind")
+    kind = q.to_code(rows["kind"], "kind")
+    stated = q.to_code(named["kind_printed"].replace("", pd.NA), "kind")
     clash = stated.notna() & (stated != kind)
     if clash.any():
         raise ReconstructionError(f"assumed kind contradicts the stated one for {list(rows.loc[clash, 'participant_id'])}")
@@ -271,11 +272,11 @@ def candidate_pool(communes: pd.DataFrame, epcis: pd.DataFrame, assumptions: dic
 
 
 def select_collectivites(published: dict[str, pd.DataFrame], communes: pd.DataFrame, epcis: pd.DataFrame,
-                         assumptions: dict, rng: np.random.Generator) -> pd.DataFrame:
+                         assumptions: dict, rng: np.random.Generator, q: Questionnaire) -> pd.DataFrame:
     """The panel: named participants plus a draw from the frame meeting the published kind and size counts."""
-    targets = published_targets(published)
+    targets = published_targets(published, q)
     draw = assumptions["draw"]
-    named = named_collectivites(published["participants"], communes, epcis, assumptions)
+    named = named_collectivites(published["participants"], communes, epcis, assumptions, q)
     slots = {k: targets["by_kind"][k] - int((named["kind"] == k).sum()) for k in KINDS}
     if min(slots.values()) < 0:
         raise ReconstructionError(f"more named participants of a kind than published: {slots}")
@@ -408,14 +409,14 @@ def _leaders_hold(projects: pd.DataFrame, leaders: list[str]) -> bool:
     return all(v > w for v, w in zip(values, nxt))
 
 
-def draw_statuses(projects: pd.DataFrame, assumptions: dict, rng: np.random.Generator,
+def draw_statuses(projects: pd.DataFrame, assumptions: dict, rng: np.random.Generator, q: Questionnaire,
                   claims: set[str] | None = None, types: pd.DataFrame | None = None) -> pd.DataFrame:
     """Add status: assumed counts per domain, given to projects by type tilt; conditioned on the à l'étude leaders.
 
     `types`: the project-type catalogue (read from the package if None).
     """
     spec = assumptions["status"]
-    counts = _status_counts(projects, {k: v for k, v in spec.items() if k in taxonomy.codes("domain")})
+    counts = _status_counts(projects, {k: v for k, v in spec.items() if k in q.codes("domain")})
     tilt = spec.get("type_tilt", {})
     types = load_project_types() if types is None else types
     unknown = set(tilt) - set(types["project_type"])
@@ -460,10 +461,10 @@ def draw_labels(projects: pd.DataFrame, collectivites: pd.DataFrame, types: pd.D
 
 
 def number_projects(projects: pd.DataFrame, collectivites: pd.DataFrame, types: pd.DataFrame,
-                    assumptions: dict) -> pd.DataFrame:
+                    assumptions: dict, q: Questionnaire) -> pd.DataFrame:
     """Sort projects (collectivité, domain, type, label), suffix repeated labels, give ids '<collectivite_id>-P001'."""
     order_c = {c: i for i, c in enumerate(collectivites["collectivite_id"])}
-    order_d = {d: i for i, d in enumerate(taxonomy.codes("domain"))}
+    order_d = {d: i for i, d in enumerate(q.codes("domain"))}
     order_t = {t: i for i, t in enumerate(types["project_type"])}
     out = projects.assign(_c=projects["collectivite_id"].map(order_c), _d=projects["domain"].map(order_d),
                           _t=projects["project_type"].map(order_t))
@@ -503,12 +504,12 @@ def _objectives_hold(stats: pd.DataFrame, order: list[str], fluctuating: dict[st
 
 
 def draw_rankings(collectivites: pd.DataFrame, published_objectives: pd.DataFrame, assumptions: dict,
-                  rng: np.random.Generator, claims: set[str] | None = None) -> pd.DataFrame:
+                  rng: np.random.Generator, q: Questionnaire, claims: set[str] | None = None) -> pd.DataFrame:
     """The objectives table: Thurstone rankings around the published order, top-k cited and ranked, conditioned."""
     spec = assumptions["objectives"]
     if spec.get("model", "thurstone") != "thurstone":
         raise ReconstructionError("[objectives] model: only 'thurstone' is implemented")
-    pub = published_objectives.assign(objective=taxonomy.to_code(published_objectives["objective"], "objective"))
+    pub = published_objectives.assign(objective=q.to_code(published_objectives["objective"], "objective"))
     pub = pub.sort_values("rank_published")
     order, flu = list(pub["objective"]), pub["fluctuating"].astype(bool).to_numpy()
     location = np.asarray(spec["location_by_published_rank"], dtype=float)
@@ -520,7 +521,7 @@ def draw_rankings(collectivites: pd.DataFrame, published_objectives: pd.DataFram
     if missing:
         raise ReconstructionError(f"[objectives] claims {missing} are not in claims.csv")
     n, m = len(collectivites), len(order)
-    codes = taxonomy.codes("objective")
+    codes = q.codes("objective")
     ids = np.repeat(collectivites["collectivite_id"].to_numpy(dtype=object), len(codes))
     for attempt in range(1, int(spec.get("max_attempts", 1)) + 1):
         utility = location + sd * rng.standard_normal((n, m))
@@ -573,21 +574,22 @@ def reconstruct(seed: int | None = None, assumptions_path: str | Path | None = N
     seed = int(assumptions["seed"] if seed is None else seed)
     wave = str(assumptions.get("wave", DEFAULT_WAVE))
     inputs = load_inputs(wave)
-    targets = published_targets(inputs)
+    q = load_questionnaire(wave)
+    targets = published_targets(inputs, q)
     types = load_project_types()
     streams = dict(zip(STEPS, np.random.default_rng(seed).spawn(len(STEPS))))
 
-    coll = select_collectivites(inputs, inputs["communes"], inputs["epcis"], assumptions, streams["collectivites"])
+    coll = select_collectivites(inputs, inputs["communes"], inputs["epcis"], assumptions, streams["collectivites"], q)
     domain_counts = allocate_domain_counts(targets["total_projects"], targets["domain_shares"])
-    domain_counts = domain_counts.reindex(taxonomy.codes("domain"))
+    domain_counts = domain_counts.reindex(q.codes("domain"))
     counts = spread_projects(coll, targets["total_projects"], assumptions, streams["spread"])
     proj = deal_domains(coll, counts, domain_counts, assumptions, streams["domains"])
     proj = assign_types(proj, types, assumptions, streams["types"])
-    proj = draw_statuses(proj, assumptions, streams["statuses"], targets["claims"], types)
+    proj = draw_statuses(proj, assumptions, streams["statuses"], q, targets["claims"], types)
     status_attempts = proj.attrs.get("attempts", 1)
     proj = draw_labels(proj, coll, types, assumptions, streams["labels"])
-    proj = number_projects(proj, coll, types, assumptions)
-    obj = draw_rankings(coll, inputs["objectives"], assumptions, streams["objectives"], targets["claims"])
+    proj = number_projects(proj, coll, types, assumptions, q)
+    obj = draw_rankings(coll, inputs["objectives"], assumptions, streams["objectives"], q, targets["claims"])
 
     coll_out = coll.assign(insee_code=coll["insee_code"].where(coll["kind"] != "intercommunalite"),
                            epci_siren=coll["epci_siren"].where(coll["kind"] != "commune"), reconstructed=True)
@@ -604,6 +606,7 @@ def reconstruct(seed: int | None = None, assumptions_path: str | Path | None = N
         "seed": seed,
         "assumptions": {"file": _display_path(path), "sha256": sha256_file(path)},
         "inputs": [{"file": _display_path(p), "sha256": sha256_file(p)} for p in input_files(wave)],
+        "built_to_match": sorted(assumptions.get("built_to_match", [])),
         "attempts": {"collectivites": int(coll.attrs.get("attempts", 1)), "statuses": int(status_attempts),
                      "objectives": int(obj.attrs.get("attempts", 1))},
     }

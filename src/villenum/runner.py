@@ -35,6 +35,8 @@ from pathlib import Path
 
 from villenum import paths
 from villenum.digest import sha256_file
+from villenum.context import CLAIMS_FALLBACK_WAVE
+from villenum.questionnaire import find_questionnaire
 
 KERNEL = "villenum"
 STAGE_KEY = "villenum_stage"  # notebook metadata: notebooks of a later stage read the outputs of earlier ones
@@ -304,7 +306,8 @@ def input_files(params: dict) -> list[Path]:
     """Every file under the directories a notebook is given (survey, published, reference).
 
     An empty directory parameter means the wave's default (as the notebooks resolve it); a wave without
-    published figures falls back on the 2013 claims, which are then an input too.
+    published figures is judged against 2013's claims and figures, which are then inputs too, and so is the
+    questionnaire the survey is read with (questionnaire.find_questionnaire).
     """
     files: list[Path] = []
     for key in DIR_PARAMETERS:
@@ -314,9 +317,11 @@ def input_files(params: dict) -> list[Path]:
         if directory.is_dir():
             files += _tree(directory)
         if key == "published_dir" and not any(f.suffix == ".csv" for f in files if directory in f.parents):
-            fallback = paths.published_dir("2013") / "claims.csv"
-            if fallback.is_file():
-                files.append(fallback)
+            fallback = paths.published_dir(CLAIMS_FALLBACK_WAVE)
+            if fallback.is_dir():
+                files += _tree(fallback)
+        if key == "survey_dir":
+            files.append(find_questionnaire(str(params.get("wave") or "2013"), directory))
     return files
 
 

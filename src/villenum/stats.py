@@ -96,3 +96,14 @@ def top_k(frame: pd.DataFrame, by: str, k: int, ascending: bool = False) -> pd.D
         tied=values.duplicated(keep=False) & values.notna(),
         tie_at_cutoff=values.eq(cut_value),
     ).head(k).reset_index(drop=True)
+
+
+
+def round_half_up(values: np.ndarray | pd.Series | float, decimals: int = 0) -> np.ndarray | pd.Series | float:
+    """Round half up, as the sources print (12.5 -> 13, where Python's round gives 12); scalars, arrays or Series.
+
+    The one rounding rule of every comparison with a published figure. The 1e-9 absorbs binary noise
+    (0.145 * 100 = 14.499999...).
+    """
+    scale = 10.0**decimals
+    return np.floor(values * scale + 0.5 + 1e-9) / scale

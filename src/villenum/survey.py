@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from villenum.codebook import (COLLECTIVITES, N_OBJECTIVES, OBJECTIVES, PROJECTS, TABLES, Table, canonical_columns,
-                               clean_lines)
+from villenum.codebook import COLLECTIVITES, OBJECTIVES, PROJECTS, TABLES, Table, canonical_columns, clean_lines
 from villenum.errors import InputError, InputWarning, Problem, problem
 from villenum.io import read_csv_robust
+from villenum.questionnaire import Questionnaire, load_questionnaire
 
 KIND_CODES = {"commune": ("insee_code",), "intercommunalite": ("epci_siren",), "joint": ("insee_code", "epci_siren")}
 MAY_BE_EMPTY = (PROJECTS,)  # a wave may have no projects (header only): it loads, with a warning
@@ -19,11 +19,12 @@ MAY_BE_EMPTY = (PROJECTS,)  # a wave may have no projects (header only): it load
 
 @dataclass
 class Survey:
-    """A validated wave: three tidy tables plus the counts of rows set aside, with reasons, and warnings."""
+    """A validated wave: three tidy tables, its questionnaire, the counts of rows set aside (with reasons), warnings."""
 
     collectivites: pd.DataFrame
     objectives: pd.DataFrame
     projects: pd.DataFrame
+    questionnaire: Questionnaire
     source: str = ""
     set_aside: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["table", "reason", "rows"]))
     warnings: list[str] = field(default_factory=list)
@@ -58,7 +59,7 @@ def _kind_codes(coll: pd.DataFrame, file: str) -> list[Problem]:
     return out
 
 
-def _repeated_ranks(obj: pd.DataFrame, raw: pd.DataFrame, file: str) -> list[Problem]:
+def _repeated_ranks(obj: pd.DataFrame, raw: pd.DataFrame, file: str, scale: int) -> list[Problem]:
     """Within one collectivité, each rank is given to one objective at most."""
     ranked = obj.dropna(subset=["rank", "collectivite_id"])
     dup = ranked.duplicated(["collectivite_id", "rank"], keep="first")
@@ -66,11 +67,31 @@ def _repeated_ranks(obj: pd.DataFrame, raw: pd.DataFrame, file: str) -> list[Pro
     repeated = ranked.loc[dup.to_numpy(), ["collectivite_id", "rank"]]
     return [problem(file, f"rank {int(r)} already given to another objective of {c} on row {int(first[(c, r)])}",
                     row=int(i) + 2, column="rank", value=raw.loc[i, "rank"],
-                    allowed=f"each rank 1..{N_OBJECTIVES} once per collectivité")
+                    allowed=f"each rank 1..{scale} once per collectivité")
             for i, c, r in zip(repeated.index, repeated["collectivite_id"], repeated["rank"])]
 
 
-def _read(directory: Path, table: Table) -> tuple[pd.DataFrame, pd.DataFrame, list[Problem]]:
+def _rank_gaps(obj: pd.DataFrame, raw: pd.DataFrame, file: str, scale: int) -> list[Problem]:
+    """Ranks of a collectivité must run 1, 2, 3... without a hole: a 3rd place with no 2nd cannot be scored.
+
+    A collectivité with an unreadable or out-of-range rank is left to that error."""
+    unreadable = raw["rank"].reindex(obj.index).notna() & obj["rank"].isna()
+    outside = obj["rank"].notna() & ~obj["rank"].between(1, scale).fillna(False)
+    faulty = obj.loc[(unreadable | outside).to_numpy(), "collectivite_id"]
+    ranked = obj.dropna(subset=["rank", "collectivite_id"])
+    ranked = ranked[~ranked["collectivite_id"].isin(faulty)]
+    ranks = ranked["rank"].astype(int)
+    n_ranked = ranks.groupby(ranked["collectivite_id"]).transform("size")
+    bad = ranks > n_ranked
+    highest = ranks.groupby(ranked["collectivite_id"]).transform("max")
+    return [problem(file, f"{c} ranks {n} objective(s) but gives rank {int(r)}: ranks must run 1, 2, 3... "
+                    "without a gap", row=int(i) + 2, column="rank", value=raw.loc[i, "rank"],
+                    allowed=f"ranks 1..{n} for the {n} objective(s) {c} ranked (highest given: {int(h)})")
+            for i, c, r, n, h in zip(ranked.index[bad.to_numpy()], ranked.loc[bad.to_numpy(), "collectivite_id"],
+                                     ranks[bad], n_ranked[bad], highest[bad])]
+
+
+def _read(directory: Path, table: Table, q: Questionnaire) -> tuple[pd.DataFrame, pd.DataFrame, list[Problem]]:
     """Read and clean one table file (frames indexed by line - 2), collecting problems instead of raising."""
     try:
         raw = read_csv_robust(directory / table.file, expected=table.column_names)
@@ -80,8 +101,17 @@ def _read(directory: Path, table: Table) -> tuple[pd.DataFrame, pd.DataFrame, li
         return raw, pd.DataFrame(), [problem(table.file, "no data rows (header only)", row=2,
                                              allowed="at least one data row")]
     raw = canonical_columns(raw, table)
-    cleaned, problems = clean_lines(raw, table, table.file)
+    cleaned, problems = clean_lines(raw, table, table.file, q)
     return raw, cleaned, problems
+
+
+def _in_questionnaire_order(obj: pd.DataFrame, q: Questionnaire) -> pd.DataFrame:
+    """Answers with objectives first appearing in questionnaire order (analyses order objectives by appearance)."""
+    order = {code: i for i, code in enumerate(q.codes("objective"))}
+    seen = list(pd.unique(obj["objective"].dropna()))
+    if seen == sorted(seen, key=order.get):
+        return obj
+    return obj.sort_values("objective", key=lambda c: c.map(order), kind="stable").reset_index(drop=True)
 
 
 def set_aside_counts(survey_tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -101,8 +131,12 @@ def set_aside_counts(survey_tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["table", "reason", "rows"])
 
 
-def load_survey(directory: str | Path) -> Survey:
-    """Load, clean and validate collectivites.csv, objectives.csv and projects.csv of one wave directory."""
+def load_survey(directory: str | Path, questionnaire: Questionnaire | None = None) -> Survey:
+    """Load, clean and validate collectivites.csv, objectives.csv and projects.csv of one wave directory.
+
+    Labels are read with `questionnaire` (default: the folder's questionnaire.toml, else 2013's; see
+    `villenum.questionnaire`). Raises InputError listing every problem found.
+    """
     directory = Path(directory)
     raws: dict[str, pd.DataFrame] = {}
     tables: dict[str, pd.DataFrame] = {}
@@ -110,8 +144,9 @@ def load_survey(directory: str | Path) -> Survey:
     if not directory.is_dir():
         raise InputError([problem(directory, "survey directory not found",
                                   allowed="a folder with " + ", ".join(t.file for t in TABLES))])
+    q = questionnaire or load_questionnaire(survey_dir=directory)
     for table in TABLES:
-        raws[table.name], tables[table.name], found = _read(directory, table)
+        raws[table.name], tables[table.name], found = _read(directory, table, q)
         problems += found
     coll, obj, proj = (tables[t.name] for t in TABLES)
     if "kind" in coll:
@@ -121,7 +156,8 @@ def load_survey(directory: str | Path) -> Survey:
             if "collectivite_id" in frame:
                 problems += _foreign_key(frame, raws[table.name], table.file, coll)
     if "rank" in obj:
-        problems += _repeated_ranks(obj, raws[OBJECTIVES.name], OBJECTIVES.file)
+        problems += _repeated_ranks(obj, raws[OBJECTIVES.name], OBJECTIVES.file, q.rank_scale)
+        problems += _rank_gaps(obj, raws[OBJECTIVES.name], OBJECTIVES.file, q.rank_scale)
     if problems:
         order = {t.file: i for i, t in enumerate(TABLES)}
         raise InputError(sorted(problems, key=lambda p: (order.get(p.file, -1), p.row or 0)))
@@ -131,5 +167,6 @@ def load_survey(directory: str | Path) -> Survey:
     for note in notes:
         warnings.warn(note, InputWarning, stacklevel=2)
     tables = {name: frame.reset_index(drop=True) for name, frame in tables.items()}
-    return Survey(tables["collectivites"], tables["objectives"], tables["projects"], str(directory),
+    tables["objectives"] = _in_questionnaire_order(tables["objectives"], q)
+    return Survey(tables["collectivites"], tables["objectives"], tables["projects"], q, str(directory),
                   set_aside_counts(tables), notes)

@@ -1,17 +1,12 @@
-"""The canonical taxonomy: every spelling of a domain, status, objective or kind met in the sources, mapped to a code."""
+"""Folding of hand-typed labels, so that spellings compare equal (the categories themselves: questionnaire.py)."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from functools import cache
-from importlib.resources import files
 
 import numpy as np
 import pandas as pd
-
-TAXONOMY_FILE = "taxonomy.csv"
-FIELDS = ("domain", "status", "objective", "kind")
 
 
 def normalise_text(values: pd.Series) -> pd.Series:
@@ -52,61 +47,3 @@ def _normalise_strings(values: pd.Series) -> pd.Series:
 def normalise_one(label: str) -> str:
     """`normalise_text` for a single string."""
     return str(normalise_text(pd.Series([label]))[0])
-
-
-@cache
-def load_taxonomy() -> pd.DataFrame:
-    """Read the taxonomy shipped with the package: one row per (field, spelling) with its canonical code."""
-    with files("villenum.data").joinpath(TAXONOMY_FILE).open(encoding="utf-8") as fh:
-        table = pd.read_csv(fh, dtype=str, keep_default_na=False)
-    table = table.assign(key=normalise_text(table["spelling"]))
-    keys = pd.concat([table[["field", "key", "code"]],
-                      table.assign(key=normalise_text(table["canonical_fr"]))[["field", "key", "code"]],
-                      table.assign(key=normalise_text(table["code"]))[["field", "key", "code"]]]).drop_duplicates()
-    clash = keys[keys.duplicated(["field", "key"], keep=False)]
-    if len(clash):
-        raise ValueError(f"{TAXONOMY_FILE}: spellings mapping to two codes: {clash.to_dict('records')}")
-    return table
-
-
-def spellings(field: str) -> dict[str, str]:
-    """Map each normalised spelling of `field` (and each code and canonical label) to its code."""
-    tax = load_taxonomy().query("field == @field")
-    if tax.empty:
-        raise KeyError(f"unknown taxonomy field {field!r}; known: {', '.join(FIELDS)}")
-    mapping = dict(zip(tax["key"], tax["code"]))
-    mapping.update(zip(normalise_text(tax["canonical_fr"]), tax["code"]))
-    mapping.update(zip(normalise_text(tax["code"]), tax["code"]))
-    return mapping
-
-
-def codes(field: str) -> list[str]:
-    """Canonical codes of a field, in taxonomy order."""
-    return list(dict.fromkeys(load_taxonomy().query("field == @field")["code"]))
-
-
-def labels_fr(field: str) -> dict[str, str]:
-    """Map each code of `field` to its canonical French label, as published."""
-    tax = load_taxonomy().query("field == @field")
-    return dict(zip(tax["code"], tax["canonical_fr"]))
-
-
-def glosses_en(field: str) -> dict[str, str]:
-    """Map each code of `field` to its English gloss."""
-    tax = load_taxonomy().query("field == @field")
-    return dict(zip(tax["code"], tax["gloss_en"]))
-
-
-def to_code(values: pd.Series, field: str) -> pd.Series:
-    """Map labels to canonical codes (vectorised); unknown labels become <NA>, missing stay <NA>."""
-    mapping = spellings(field)
-    positions, uniques = pd.factorize(values, use_na_sentinel=True)
-    if not len(uniques):
-        return pd.Series(pd.NA, index=values.index, name=values.name, dtype="string")
-    found = normalise_text(pd.Series(uniques, dtype="string")).map(mapping).astype("string").array
-    return pd.Series(found.take(positions, allow_fill=True), index=values.index, name=values.name, dtype="string")
-
-
-def allowed_text(field: str) -> str:
-    """Human-readable list of the canonical labels of a field, for error messages."""
-    return ", ".join(f"{code} ({label})" for code, label in labels_fr(field).items())
