@@ -16,7 +16,8 @@ def _figures_equal(p: dict, x: Inputs) -> Evaluation:
     """Counts of a result table (`table`, rows figure_id/value) equal the wave's published `published` figures."""
     ids = as_list(p["figures"])
     got = {i: figure(result(x, p["table"]), i) for i in ids}
-    want = {i: figure(x.published[p["published"]], i) for i in ids} if x.published else {}
+    published = x.published or x.reference  # a wave without figures of its own: the claims' wave's, to compare
+    want = {i: figure(published[p["published"]], i) for i in ids} if published else {}
     text = ", ".join(f"{i} = {fr_number(got[i])}" + (f" (publié : {fr_number(want[i])})" if want else "")
                      for i in ids)
     return Evaluation(text, got == want if want else None, "data")
@@ -115,10 +116,11 @@ def _about(p: dict, x: Inputs) -> Evaluation:
 @kind("share_table")
 def _share_table(p: dict, x: Inputs) -> Evaluation:
     """Every computed share, rounded half up as printed, equals the wave's published share."""
-    if not x.published:
-        return Evaluation("pas de parts publiées pour cette vague", None, "data")
+    published = x.published or x.reference
+    if not published:
+        return Evaluation("pas de parts publiées", None, "data")
     got = result(x, p["table"]).set_index(p["key"])[p["column"]]
-    want = x.published[p["published"]].set_index(p["key"])[p["published_column"]]
+    want = published[p["published"]].set_index(p["key"])[p["published_column"]]
     gap = (round_half_up(got.reindex(want.index)) - want).abs()
     if gap.isna().any():
         raise CannotCompute(f"no computed share for {', '.join(gap.index[gap.isna()])}")

@@ -32,6 +32,7 @@ class Column:
     bound: str | None = None  # "rank_scale": the maximum is the questionnaire's rank scale
     doc: str = ""
     pad: int | None = None  # regex columns: all-digit codes shorter than this get their lost leading zeros back
+    aliases: tuple[str, ...] = ()  # other headers accepted for the column (French ones)
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,11 @@ class Table:
         """Names of every column, in codebook order."""
         return [c.name for c in self.columns]
 
+    @property
+    def header_names(self) -> list[str]:
+        """Every header accepted for some column: codebook names, then their aliases."""
+        return self.column_names + [a for c in self.columns for a in c.aliases]
+
 
 def _column(field: dict) -> Column:
     """A Column from one field of the Table Schema (see codebook.schema.json for the x- properties)."""
@@ -56,7 +62,7 @@ def _column(field: dict) -> Column:
     return Column(field["name"], kind, required=field["x-column"] == "required",
                   nullable=not cons.get("required", False), pattern=cons.get("pattern"),
                   enum=tuple(cons.get("enum", ())), minimum=cons.get("minimum"), bound=field.get("x-maximum"),
-                  doc=field.get("description", ""), pad=field.get("x-pad"))
+                  doc=field.get("description", ""), pad=field.get("x-pad"), aliases=tuple(field.get("x-aliases", ())))
 
 
 def load_schema() -> dict:
@@ -68,6 +74,43 @@ def load_schema() -> dict:
 TABLES = tuple(Table(t["name"], t["path"], tuple(_column(f) for f in t["fields"]), tuple(t["primaryKey"]))
                for t in load_schema()["tables"])
 COLLECTIVITES, OBJECTIVES, PROJECTS = TABLES
+
+
+def _type_text(col: Column) -> str:
+    """How the codebook document names a column's type."""
+    if col.kind.startswith("label:"):
+        return f"label (*{col.kind.split(':', 1)[1]}*)"
+    if col.kind == "int":
+        return "whole number 1 to `rank_scale`" if col.bound else f"whole number ≥ {col.minimum:g}"
+    if col.kind == "enum":
+        return ", ".join(f"`{v}`" for v in col.enum[:-1]) + f" or `{col.enum[-1]}`"
+    return {"id": "identifier", "text": "text", "regex": "code", "bool": "yes/no"}[col.kind]
+
+
+def table_schema(table: Table, q: Questionnaire) -> dict:
+    """A Frictionless Table Schema of `table` for a wave: the codebook's, with each label column's allowed codes
+    (`enum`) and the rank maximum taken from the wave's questionnaire. For validating a clean (canonical) file."""
+    schema = next(t for t in load_schema()["tables"] if t["name"] == table.name)
+    fields = []
+    for field in schema["fields"]:
+        field = {k: v for k, v in field.items() if not k.startswith("x-")} | {
+            "constraints": dict(field.get("constraints", {}))}
+        col = next(c for c in table.columns if c.name == field["name"])
+        if col.kind.startswith("label:"):
+            field["constraints"]["enum"] = q.codes(col.kind.split(":", 1)[1])
+        if col.bound == "rank_scale":
+            field["constraints"]["maximum"] = q.rank_scale
+        fields.append(field)
+    return {"fields": fields, "primaryKey": list(table.key)}
+
+
+def markdown_table(table: Table) -> str:
+    """The table of docs/codebook.md (section 3) describing `table`, rendered from the schema."""
+    lines = ["| Column | Type | Column | Empty? | Also accepted as (header) | Meaning and allowed values |",
+             "|---|---|---|---|---|---|"]
+    lines += [f"| `{c.name}` | {_type_text(c)} | {'required' if c.required else 'optional'} | "
+              f"{'yes' if c.nullable else 'no'} | {', '.join(c.aliases)} | {c.doc} |" for c in table.columns]
+    return "\n".join(lines)
 
 
 def _row_numbers(mask: pd.Series) -> pd.Index:
@@ -162,8 +205,9 @@ def _column_problems(columns: pd.Index, table: Table, file: str) -> list[Problem
 
 
 def canonical_columns(raw: pd.DataFrame, table: Table) -> pd.DataFrame:
-    """Rename hand-typed headers ('Collectivité ID', 'Population ') to the codebook's column names."""
-    by_key = {column_key(n): n for n in table.column_names}
+    """Rename hand-typed headers ('Collectivité ID', 'Population ', 'Code INSEE') to the codebook's column names."""
+    by_key = {column_key(a): c.name for c in table.columns for a in c.aliases}
+    by_key.update({column_key(n): n for n in table.column_names})
     return raw.set_axis([by_key.get(column_key(c), c) for c in raw.columns], axis=1)
 
 

@@ -94,7 +94,7 @@ def _rank_gaps(obj: pd.DataFrame, raw: pd.DataFrame, file: str, scale: int) -> l
 def _read(directory: Path, table: Table, q: Questionnaire) -> tuple[pd.DataFrame, pd.DataFrame, list[Problem]]:
     """Read and clean one table file (frames indexed by line - 2), collecting problems instead of raising."""
     try:
-        raw = read_csv_robust(directory / table.file, expected=table.column_names)
+        raw = read_csv_robust(directory / table.file, expected=table.header_names)
     except InputError as err:
         return pd.DataFrame(), pd.DataFrame(), err.problems
     if raw.empty and len(raw.columns) and table not in MAY_BE_EMPTY:
