@@ -37,31 +37,17 @@ RESULTS = ROOT / "benchmarks" / "results" / "latest.json"
 SIZES = (1_000, 10_000, 34_000)
 PROJECTS_PER_COLLECTIVITE = 47
 
-# messy spellings, as hand-typed files have them (all in the taxonomy)
-DOMAINS = {
-    "energie": ["Énergie", "énergie", "energies"],
-    "transport": ["Transports", "transport/mobilité", "mobilités", "Transports et mobilité"],
-    "batiment": ["Bâtiment", "urbanisme", "Bâtiment/urbanisme/logement"],
-    "sante_social": ["Santé/social", "santé-social", "Social"],
-    "education": ["Éducation", "éducation", "education"],
-    "dev_economique": ["Développement économique", "dev eco", "économie"],
-    "securite": ["Sécurité", "sûreté/sécurité", "Sécurité/sûreté/protection des citoyens"],
-    "loisirs_culture": ["Loisirs", "loisirs/culture", "Loisirs/Culture", "culture"],
-    "e_citoyennete": ["e-citoyenneté", "E-citoyenneté", "e-administration", "E-citoyen/E-gouvernement"],
-}
-STATUSES = {
-    "realise": ["réalisé", "Réalisé", "réalisés", "terminé"],
-    "en_cours": ["en cours", "En cours", "en cours de réalisation"],
-    "a_l_etude": ["A l’étude", "à l'étude", "a l etude", "en projet"],
-}
-OBJECTIVES = {
-    "qualite_service": ["qualité de service", "Qualité de service aux administrés", "qualité du service public"],
-    "bonne_gestion": ["bonne gestion", "Bonne gestion", "efficacité de gestion"],
-    "attractivite": ["attractivité", "Attractivité du territoire"],
-    "developpement_durable": ["développement durable", "DD", "Développement durable"],
-}
-KINDS = {"commune": ["commune", "Ville"], "intercommunalite": ["EPCI", "métropole", "communauté urbaine"],
-         "joint": ["commune + intercommunalité", "participation conjointe"]}
+
+def _spellings(field: str) -> dict[str, list[str]]:
+    """Messy spellings, as hand-typed files have them: every spelling of the 2013 questionnaire, by code."""
+    from villenum.questionnaire import load_questionnaire
+
+    table = load_questionnaire("2013").table.query("field == @field")
+    return {code: list(rows["spelling"]) for code, rows in table.groupby("code", sort=False)}
+
+
+DOMAINS, STATUSES, OBJECTIVES, KINDS = (_spellings(f) for f in ("domain", "status", "objective", "kind"))
+
 
 
 # ------------------------------------------------------------------------------------------------- machine

@@ -32,7 +32,7 @@ from villenum.published import load_published
 
 DEFAULT_WAVE = "2013"
 PROJECT_TYPES_FILE = "project_types.csv"
-STATUSES = ("realise", "en_cours", "a_l_etude")
+STATUS_ROLES = ("realised", "in_progress", "under_study")  # the statuses drawn, by role (questionnaire)
 KINDS = ("intercommunalite", "joint", "commune")
 STEPS = ("collectivites", "spread", "domains", "types", "statuses", "labels", "objectives")
 PUBLISHED_TABLES = ("panel", "participants", "objectives", "domain_shares", "figures", "claims")
@@ -382,27 +382,29 @@ def assign_types(projects: pd.DataFrame, types: pd.DataFrame, assumptions: dict,
     return out
 
 
-def _status_counts(projects: pd.DataFrame, shares: dict) -> pd.DataFrame:
-    """Exact réalisé / en cours / à l'étude counts per domain from the assumed shares."""
+def status_codes(q: Questionnaire) -> tuple[str, str, str]:
+    """The status codes of the realised, in-progress and under-study roles (ReconstructionError if one is missing)."""
+    codes = tuple(q.status(role) for role in STATUS_ROLES)
+    if None in codes:
+        raise ReconstructionError(f"{q.path.name}: the generator needs statuses with the roles {STATUS_ROLES}")
+    return codes
+
+
+def _status_counts(projects: pd.DataFrame, shares: dict, statuses: tuple[str, ...]) -> pd.DataFrame:
+    """Exact realised / in progress / under study counts per domain from the assumed shares."""
     sizes = projects["domain"].value_counts()
     rows = {}
     for domain, n in sizes.items():
         s = shares.get(domain)
-        if s is None or set(s) != set(STATUSES) or abs(sum(s.values()) - 1) > 1e-9:
-            raise ReconstructionError(f"[status.{domain}] needs shares of {STATUSES} summing to 1, got {s}")
-        rows[domain] = largest_remainder(int(n), [s[k] for k in STATUSES])
-    return pd.DataFrame(rows, index=list(STATUSES)).T
+        if s is None or set(s) != set(statuses) or abs(sum(s.values()) - 1) > 1e-9:
+            raise ReconstructionError(f"[status.{domain}] needs shares of {statuses} summing to 1, got {s}")
+        rows[domain] = largest_remainder(int(n), [s[k] for k in statuses])
+    return pd.DataFrame(rows, index=list(statuses)).T
 
 
-def study_leaders(projects: pd.DataFrame, k: int) -> list[str]:
-    """The k project types with the most projects à l'étude, most first (ties broken by type code)."""
-    counts = projects.loc[projects["status"] == "a_l_etude", "project_type"].value_counts()
-    return counts.rename_axis("t").reset_index().sort_values(["count", "t"], ascending=[False, True])["t"].head(k).tolist()
-
-
-def _leaders_hold(projects: pd.DataFrame, leaders: list[str]) -> bool:
-    """True if the leaders come first, in order, each strictly ahead of the next type."""
-    counts = projects.loc[projects["status"] == "a_l_etude", "project_type"].value_counts()
+def _leaders_hold(projects: pd.DataFrame, leaders: list[str], under_study: str) -> bool:
+    """True if the leaders come first (status `under_study`), in order, each strictly ahead of the next type."""
+    counts = projects.loc[projects["status"] == under_study, "project_type"].value_counts()
     values = [int(counts.get(t, 0)) for t in leaders]
     rest = counts.drop(leaders, errors="ignore")
     nxt = values[1:] + [int(rest.max()) if len(rest) else 0]
@@ -416,28 +418,30 @@ def draw_statuses(projects: pd.DataFrame, assumptions: dict, rng: np.random.Gene
     `types`: the project-type catalogue (read from the package if None).
     """
     spec = assumptions["status"]
-    counts = _status_counts(projects, {k: v for k, v in spec.items() if k in q.codes("domain")})
+    realised, in_progress, under_study = status_codes(q)
+    counts = _status_counts(projects, {k: v for k, v in spec.items() if k in q.codes("domain")},
+                            (realised, in_progress, under_study))
     tilt = spec.get("type_tilt", {})
     types = load_project_types() if types is None else types
     unknown = set(tilt) - set(types["project_type"])
     if unknown:
         raise ReconstructionError(f"[status.type_tilt] names unknown project types {sorted(unknown)}")
-    etude_w = projects["project_type"].map({t: v.get("a_l_etude", 1.0) for t, v in tilt.items()}).fillna(1.0).to_numpy(dtype=float)
-    real_w = projects["project_type"].map({t: v.get("realise", 1.0) for t, v in tilt.items()}).fillna(1.0).to_numpy(dtype=float)
+    etude_w = projects["project_type"].map({t: v.get(under_study, 1.0) for t, v in tilt.items()}).fillna(1.0).to_numpy(dtype=float)
+    real_w = projects["project_type"].map({t: v.get(realised, 1.0) for t, v in tilt.items()}).fillna(1.0).to_numpy(dtype=float)
     cond = spec.get("conditioning", {})
     leaders = list(cond.get("a_l_etude_leaders", []))
     if cond.get("claim") and claims is not None and cond["claim"] not in claims:
         raise ReconstructionError(f"[status.conditioning] claim {cond['claim']!r} is not in claims.csv")
-    n_etude = projects["domain"].map(counts["a_l_etude"]).to_numpy()
-    n_real = projects["domain"].map(counts["realise"]).to_numpy()
+    n_etude = projects["domain"].map(counts[under_study]).to_numpy()
+    n_real = projects["domain"].map(counts[realised]).to_numpy()
     for attempt in range(1, int(cond.get("max_attempts", 1)) + 1):
         key_e = pd.Series(_es_keys(rng, etude_w), index=projects.index)
         is_e = key_e.groupby(projects["domain"]).rank(ascending=False, method="first").to_numpy() <= n_etude
         key_r = pd.Series(np.where(is_e, -np.inf, _es_keys(rng, real_w)), index=projects.index)
         is_r = (key_r.groupby(projects["domain"]).rank(ascending=False, method="first").to_numpy() <= n_real) & ~is_e
-        status = np.where(is_e, "a_l_etude", np.where(is_r, "realise", "en_cours"))
+        status = np.where(is_e, under_study, np.where(is_r, realised, in_progress))
         out = projects.assign(status=pd.array(status, dtype="string"))
-        if not leaders or _leaders_hold(out, leaders):
+        if not leaders or _leaders_hold(out, leaders, under_study):
             out.attrs["attempts"] = attempt
             return out
     raise ReconstructionError(f"no status draw in {attempt} attempts puts {leaders} first among the projects "
