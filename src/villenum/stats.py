@@ -1,13 +1,23 @@
-"""Shared statistics: safe division, Wilson intervals, a vectorised cluster bootstrap, top-k with ties."""
+"""Shared statistics: safe division, rounding as printed, Wilson and Newcombe intervals, a vectorised cluster
+bootstrap, resampled surveys and the support of a claim across them, positions with ties, top-k with ties.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 from scipy import stats as st
+
+if TYPE_CHECKING:
+    from villenum.survey import Survey
+
+NOISE_DECIMALS = 9  # scores equal to 9 decimals are equal: differences below come from float arithmetic
+ROBUST_SUPPORT = 0.95  # a claim holding in at least 95 % of cluster resamples is robust, below it is fragile
 
 
 class DegenerateDataWarning(UserWarning):
@@ -46,6 +56,80 @@ def wilson_interval(k: object, n: object, confidence: float = 0.95) -> tuple[np.
     return (float(low), float(high)) if low.ndim == 0 else (low, high)
 
 
+def round_half_up(values: object, decimals: int = 0) -> np.ndarray | float:
+    """`values` rounded to `decimals` places with halves away from zero, as printed figures are (12.5 -> 13).
+
+    Returns floats (a float for a scalar), NaN kept. Float noise is removed first (values are snapped to
+    NOISE_DECIMALS places after scaling), so 2.85, stored as 2.8499999999999996, rounds to 2.9 as printed.
+    """
+    # By hand: numpy and round() go half to even (12.5 -> 12) and decimal.ROUND_HALF_UP is scalar and slow.
+    scale = 10.0**decimals
+    x = np.round(np.asarray(values, dtype=float) * scale, NOISE_DECIMALS)
+    out = np.sign(x) * np.floor(np.abs(x) + 0.5) / scale
+    return float(out) if out.ndim == 0 else out
+
+
+def matches_published(computed: object, published: object, decimals: int = 0) -> np.ndarray | bool:
+    """True where `computed` rounded half up to `decimals` places is the printed `published` figure.
+
+    The one comparison of a computed number with a published one: 12.5 matches 13 (not 12), 46.5 matches 47.
+    Returns booleans (a bool for scalars); False where either side is NaN.
+    """
+    rounded = np.asarray(round_half_up(computed, decimals))
+    out = np.abs(rounded - np.asarray(published, dtype=float)) < 0.5 * 10.0**-decimals * 1e-6
+    return bool(out) if out.ndim == 0 else out
+
+
+def positions(scores: object, lower_is_better: bool = False) -> np.ndarray:
+    """Competition positions (1 = best; ties share the best: 1, 1, 3) of scores equal to NOISE_DECIMALS places.
+
+    Returns floats, NaN for a NaN score. Scores that differ by float noise only (0.1 + 0.2 vs 0.3) are tied.
+    """
+    x = np.round(np.asarray(scores, dtype=float), NOISE_DECIMALS)
+    return pd.Series(x).rank(method="min", ascending=lower_is_better).to_numpy()
+
+
+def order_holds(scores: pd.Series, expected_order: Sequence[str], lower_is_better: bool = False) -> bool:
+    """True if the scores (indexed by item) put `expected_order` strictly in that order, best first.
+
+    A tie (equal to NOISE_DECIMALS places) between two consecutive items, or a missing score, gives False:
+    a tie never reproduces a strict order.
+    """
+    x = np.round(scores.reindex(list(expected_order)).to_numpy(dtype=float), NOISE_DECIMALS)
+    steps = np.diff(x) if lower_is_better else -np.diff(x)
+    return bool(not np.isnan(x).any() and (steps > 0).all())
+
+
+def keep_precision(values: object, decimals: int = 10, significant: int = 10) -> np.ndarray:
+    """Floats rounded to `decimals` places, or to `significant` figures where that keeps more (small numbers).
+
+    Returns a float array: 2.16666666667 -> 2.1666666667, and a p-value of 5.6e-16 stays 5.6e-16 (not 0.0).
+    """
+    x = np.asarray(values, dtype=float).copy()
+    finite = np.isfinite(x) & (x != 0)
+    places = np.full(x.shape, decimals)
+    places[finite] = np.maximum(decimals, significant - 1 - np.floor(np.log10(np.abs(x[finite]))).astype(int))
+    for d in np.unique(places[finite & (places <= 300)]):  # one vectorised rounding per number of places
+        where = finite & (places == d)
+        x[where] = np.round(x[where], int(d))
+    return x
+
+
+def newcombe_interval(k1: object, n1: object, k2: object, n2: object,
+                      confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """Newcombe's hybrid score interval (method 10) of p1 - p2, from the two Wilson intervals, as proportions.
+
+    Returns (low, high) in -1..1, NaN where n1 or n2 is 0 (floats for scalar input).
+    """
+    p1, p2 = safe_divide(k1, n1), safe_divide(k2, n2)
+    l1, u1 = wilson_interval(k1, n1, confidence)
+    l2, u2 = wilson_interval(k2, n2, confidence)
+    d = p1 - p2
+    low = d - np.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
+    high = d + np.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
+    return (float(low), float(high)) if np.ndim(low) == 0 else (low, high)
+
+
 Statistic = Callable[[pd.DataFrame, np.ndarray], pd.DataFrame]
 
 
@@ -71,8 +155,7 @@ def bootstrap(frame: pd.DataFrame, group_col: str, statistic: Statistic, n_boot:
     if n_clusters < 2:
         degenerate(f"bootstrap needs at least 2 clusters ({group_col}), got {n_clusters}: intervals are NaN")
         return out.assign(ci_low=np.nan, ci_high=np.nan)
-    draws = np.random.default_rng(seed).integers(0, n_clusters, size=(n_boot, n_clusters))
-    draws += np.arange(n_boot)[:, None] * n_clusters
+    draws = cluster_draws(n_clusters, n_boot, seed) + np.arange(n_boot)[:, None] * n_clusters
     counts = np.bincount(draws.ravel(), minlength=n_boot * n_clusters).reshape(n_boot, n_clusters)
     replicates = statistic(frame, counts[:, codes].astype(float)).to_numpy(dtype=float)
     alpha = (1 - confidence) / 2
@@ -80,6 +163,65 @@ def bootstrap(frame: pd.DataFrame, group_col: str, statistic: Statistic, n_boot:
         warnings.simplefilter("ignore", RuntimeWarning)
         low, high = np.nanquantile(replicates, [alpha, 1 - alpha], axis=0)
     return out.assign(ci_low=low, ci_high=high)
+
+
+def cluster_draws(n_clusters: int, n_boot: int, seed: int) -> np.ndarray:
+    """(n_boot x n_clusters) positions of clusters drawn with replacement, one row per resample."""
+    return np.random.default_rng(seed).integers(0, n_clusters, size=(n_boot, n_clusters))
+
+
+def _resampled(survey: Survey, draw: np.ndarray, label: str) -> Survey:
+    """The survey made of the collectivités at positions `draw`, each copy with fresh ids ('<id>@<copy>')."""
+    from villenum.survey import set_aside_counts
+
+    ids = pd.Series(survey.collectivites["collectivite_id"].to_numpy()[draw], dtype="string")
+    copy = pd.Series(np.arange(len(draw)), dtype="string")
+    copies = pd.DataFrame({"collectivite_id": ids, "copy": copy, "new_id": ids + "@" + copy})
+    tables = {}
+    for name in ("collectivites", "objectives", "projects"):
+        table = getattr(survey, name)
+        out = copies.merge(table.assign(collectivite_id=table["collectivite_id"].astype("string")),
+                           on="collectivite_id", how="inner", sort=False)
+        if "project_id" in out:
+            out["project_id"] = out["project_id"].astype("string") + "@" + out["copy"]
+        out["collectivite_id"] = out["new_id"]
+        out = out.astype({c: table[c].dtype for c in ("collectivite_id", "project_id") if c in table})
+        tables[name] = out[list(table.columns)].reset_index(drop=True)
+    return dataclasses.replace(survey, **tables, source=f"{survey.source} ({label})",
+                               set_aside=set_aside_counts(tables), warnings=list(survey.warnings))
+
+
+def cluster_resamples(survey: Survey, n_boot: int, seed: int) -> Iterator[Survey]:
+    """`n_boot` surveys of as many collectivités drawn with replacement, with their objectives and projects.
+
+    A collectivité drawn twice appears twice, as '<id>@<copy>' (projects as '<project_id>@<copy>'), so every
+    id stays unique and every analysis runs unchanged. Same survey, n_boot and seed: same resamples.
+    """
+    n = len(survey.collectivites)
+    if n < 2:
+        degenerate(f"cluster resampling needs at least 2 collectivités, got {n}")
+    for b, draw in enumerate(cluster_draws(n, n_boot, seed)):
+        yield _resampled(survey, draw, f"cluster resample {b + 1} of {n_boot}, seed {seed}")
+
+
+def support(survey: Survey, compute_tables: Callable[[Survey], object], holds: Callable[[object], bool | None],
+            n_boot: int = 1000, seed: int = 0) -> float:
+    """Share (0..1) of cluster resamples of `survey` in which `holds(compute_tables(resample))` is True.
+
+    A resample where `holds` returns None or False (cannot say, or does not hold) counts against the claim.
+    A claim is robust when its support is at least ROBUST_SUPPORT (see `robustness`).
+    """
+    if n_boot < 1:
+        raise ValueError(f"support needs n_boot >= 1, got {n_boot}")
+    hits = sum(holds(compute_tables(s)) is True for s in cluster_resamples(survey, n_boot, seed))
+    return hits / n_boot
+
+
+def robustness(share: float) -> str:
+    """'robust' if a support share reaches ROBUST_SUPPORT, 'fragile' if not, 'unknown' if NaN."""
+    if np.isnan(share):
+        return "unknown"
+    return "robust" if share >= ROBUST_SUPPORT else "fragile"
 
 
 def top_k(frame: pd.DataFrame, by: str, k: int, ascending: bool = False) -> pd.DataFrame:
