@@ -1,17 +1,26 @@
 """Scores of the four objectives ranked by each collectivité: shares, mean ranks, Borda, Copeland, agreement.
 
-Rules for partial rankings (half-filled questionnaires, rank <NA>):
-- a collectivité "answered" if it ranked at least one objective; first_share, borda and mean-rank use only those;
+Rules for partial rankings (half-filled questionnaires, rank <NA>), one convention per method
+(docs/statistics.md):
+- a collectivité "answered" if it ranked at least one objective; every score uses only those;
+- first_share: share of answering collectivités ranking the objective first (Wilson interval);
+- mean_rank: mean of the ranks given to the objective, over the collectivités that ranked it (unranked: left out);
+  its variant mean_rank_bottom puts the objectives a collectivité left unranked tied at the bottom, sharing the
+  positions it did not give (ranks 1 and 2 given -> 3.5 each), over every answering collectivité;
 - Borda: rank r earns (4 - r) points (3, 2, 1, 0); the objectives a collectivité left unranked share equally the
-  points it did not give (6 minus the points given), e.g. ranks 1 and 2 given -> each unranked objective gets 0.5;
-  the score is the mean number of points per answering collectivité (0..3);
+  points it did not give, i.e. Borda = 4 - mean_rank_bottom exactly; the score is the mean per answering one (0..3);
 - pairwise: a is before b if a is ranked and b is unranked or ranked lower; two unranked objectives are not compared;
 - Copeland: pairwise wins minus pairwise losses (a wins against b if more collectivités put a before b), -3..3;
-- Kendall's W and Friedman use only collectivités that ranked all four objectives (`n_excluded` says how many not).
+- Kendall's W and Friedman: convention "complete" uses only collectivités that ranked all four objectives
+  (`n_excluded` says how many not); convention "bottom" uses every answering collectivité, unranked tied at the
+  bottom (tie-corrected).
+Positions: 1 is the best; scores equal to 9 decimals share a position (stats.positions).
 Every column named share* is a percentage (0..100).
 """
 
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -19,10 +28,15 @@ from scipy import stats as st
 from scipy.special import xlogy
 
 from villenum import taxonomy
-from villenum.stats import bootstrap, degenerate, safe_divide, wilson_interval
+from villenum.stats import degenerate, positions, safe_divide, wilson_interval
 
 METHODS = ("first_share", "mean_rank", "borda", "copeland")
 LOWER_IS_BETTER = ("mean_rank",)
+CONVENTIONS = ("complete", "bottom")
+# Interval of each method: first_share a binomial share (Wilson); mean_rank and Borda means of bounded scores whose
+# percentile bootstrap under-covers at n = 24 (BCa, coverage checked in tests/test_coverage.py); Copeland takes a
+# few integer values, so its bootstrap interval is mostly of zero width: position_stability replaces it.
+INTERVALS = {"first_share": "wilson", "mean_rank": "bca", "borda": "bca", "copeland": "none"}
 
 
 def rank_matrix(objectives: pd.DataFrame) -> pd.DataFrame:
@@ -120,37 +134,127 @@ def score_objectives(objectives: pd.DataFrame) -> pd.DataFrame:
     table = _score_table(matrix.to_numpy(), np.ones((1, len(matrix))), list(matrix.columns))
     out = table.iloc[0].rename("score").reset_index()
     direction = np.where(out["method"].isin(LOWER_IS_BETTER), 1.0, -1.0)
-    position = (out["score"] * direction).groupby(out["method"]).rank(method="min")
+    position = (out["score"] * direction).groupby(out["method"]).transform(positions, lower_is_better=True)
     return out.assign(position=position.astype("Int64"))
 
 
-def bootstrap_objective_scores(objectives: pd.DataFrame, n_boot: int = 1000, seed: int = 0,
-                               confidence: float = 0.95) -> pd.DataFrame:
-    """score_objectives with percentile intervals from resampling collectivités with replacement."""
+def _replicates(matrix: pd.DataFrame, n_boot: int, seed: int, confidence: float, method: str):
+    """scipy.stats.bootstrap of every score over collectivités (rows of the rank matrix) drawn with replacement.
+
+    Returns scipy's BootstrapResult: confidence_interval (low, high) and bootstrap_distribution, one row per
+    (method, objective) column of `_score_table`. Resampling row indices is the cluster bootstrap of collectivités.
+    """
+    ranks, codes, n = matrix.to_numpy(), list(matrix.columns), len(matrix)
+
+    def statistic(idx: np.ndarray, axis: int = -1) -> np.ndarray:
+        flat = np.asarray(idx, dtype=int).reshape(-1, np.shape(idx)[-1])
+        counts = np.zeros((len(flat), n))
+        np.add.at(counts, (np.arange(len(flat))[:, None], flat), 1.0)
+        table = _score_table(ranks, counts, codes).to_numpy().T
+        return table.reshape(table.shape[0], *np.shape(idx)[:-1])
+
+    with warnings.catch_warnings():  # constant scores (everyone ranks an objective first) are handled by the caller
+        warnings.simplefilter("ignore", st.DegenerateDataWarning)
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return st.bootstrap((np.arange(n),), statistic, n_resamples=n_boot, confidence_level=confidence,
+                            method=method, rng=np.random.default_rng(seed), vectorized=True, axis=-1)
+
+
+def _position_stability(replicates: np.ndarray, point: pd.DataFrame) -> np.ndarray:
+    """Share (0..1) of replicates in which each (method, objective) keeps the position it has in `point`."""
+    m = len(METHODS)
+    reps = replicates.reshape(m, -1, replicates.shape[-1])  # method x objective x replicate
+    kept = []
+    for i, method in enumerate(METHODS):
+        signed = reps[i].T * (1.0 if method in LOWER_IS_BETTER else -1.0)
+        pos = pd.DataFrame(np.round(signed, 9)).rank(axis=1, method="min").to_numpy()
+        kept.append((pos == point["position"].to_numpy()[i * reps.shape[1]:(i + 1) * reps.shape[1]]).mean(axis=0))
+    return np.concatenate(kept)
+
+
+def score_intervals(objectives: pd.DataFrame, n_boot: int = 1000, seed: int = 0, confidence: float = 0.95,
+                    bootstrap_method: str = "BCa") -> pd.DataFrame:
+    """score_objectives with an interval fitting each method and how stable each position is.
+
+    One row per (method, objective): score, position (1 = best, ties shared), ci_low / ci_high (scale of the
+    score: percent for first_share, ranks 1..4 for mean_rank, points 0..3 for Borda; NaN for Copeland and where
+    every resample gives the same value), interval (the method: wilson, bca or percentile, none), and
+    position_stability, the share (0..1) of cluster resamples of collectivités in which the objective keeps its
+    position. `bootstrap_method` ("BCa" or "percentile") is for the coverage study; same seed, same table.
+    """
     matrix = _ranks(objectives)
-    values, codes = matrix.to_numpy(), list(matrix.columns)
-    out = bootstrap(matrix.reset_index(), "collectivite_id", lambda _, w: _score_table(values, w, codes),
-                    n_boot=n_boot, seed=seed, confidence=confidence)
-    return out.rename(columns={"estimate": "score"})
+    out = score_objectives(objectives)
+    res = _replicates(matrix, n_boot, seed, confidence, bootstrap_method) if len(matrix) > 1 else None
+    boot = bootstrap_method.lower()
+    out["interval"] = out["method"].map(INTERVALS).replace("bca", boot)
+    out["ci_low"], out["ci_high"], out["position_stability"] = np.nan, np.nan, np.nan
+    if res is not None:
+        dist = res.bootstrap_distribution
+        constant = np.nanmax(dist, axis=1) - np.nanmin(dist, axis=1) < 1e-12
+        use = (out["interval"] == boot).to_numpy() & ~constant
+        out.loc[use, "ci_low"] = np.asarray(res.confidence_interval.low)[use]
+        out.loc[use, "ci_high"] = np.asarray(res.confidence_interval.high)[use]
+        out.loc[(out["interval"] == boot).to_numpy() & constant, "interval"] = "none: same value in every resample"
+        out["position_stability"] = _position_stability(dist, out)
+    else:
+        degenerate(f"intervals need at least 2 collectivités, got {len(matrix)}: NaN")
+    first = share_ranked_first(objectives, confidence).set_index("objective")
+    wilson = out["method"].eq("first_share").to_numpy()
+    out.loc[wilson, "ci_low"] = first.loc[out.loc[wilson, "objective"], "ci_low"].to_numpy()
+    out.loc[wilson, "ci_high"] = first.loc[out.loc[wilson, "objective"], "ci_high"].to_numpy()
+    return out[["method", "objective", "score", "position", "ci_low", "ci_high", "interval", "position_stability"]]
 
 
-def _complete(objectives: pd.DataFrame) -> tuple[np.ndarray, int]:
-    """Within-collectivité ranks (ties averaged) of collectivités that ranked every objective; number excluded."""
+def bottom_tied(matrix: pd.DataFrame) -> pd.DataFrame:
+    """Rank matrix of answering collectivités, unranked objectives tied at the positions left (mid-rank).
+
+    Ranks 1 and 2 given -> the two unranked objectives get 3.5 each; collectivités that ranked nothing are dropped.
+    """
+    answered = matrix[matrix.notna().any(axis=1)]
+    m = matrix.shape[1]
+    left = safe_divide(m * (m + 1) / 2 - answered.sum(axis=1), answered.isna().sum(axis=1))
+    values = answered.to_numpy()
+    return pd.DataFrame(np.where(np.isnan(values), left[:, None], values),
+                        index=answered.index, columns=answered.columns)
+
+
+def _rankings(objectives: pd.DataFrame, convention: str) -> tuple[np.ndarray, int]:
+    """Within-collectivité ranks (ties averaged) used by W and Friedman under `convention`; number excluded."""
+    if convention not in CONVENTIONS:
+        raise ValueError(f"unknown convention {convention!r}; allowed: {', '.join(CONVENTIONS)}")
     matrix = _ranks(objectives)
-    complete = matrix.notna().all(axis=1)
-    return st.rankdata(matrix[complete].to_numpy(), axis=1), int((~complete).sum())
+    used = matrix[matrix.notna().all(axis=1)] if convention == "complete" else bottom_tied(matrix)
+    return st.rankdata(used.to_numpy(), axis=1), len(matrix) - len(used)
 
 
-def kendall_w(objectives: pd.DataFrame) -> pd.DataFrame:
-    """Kendall's coefficient of concordance W (tie-corrected) with its chi-square test, on complete rankings."""
-    ranks, n_excluded = _complete(objectives)
+def mean_rank_conventions(objectives: pd.DataFrame) -> pd.DataFrame:
+    """Mean rank of each objective under both conventions for unranked objectives, side by side.
+
+    Columns: objective; mean_rank (ranks 1..4, over the collectivités that ranked it) and n_ranked;
+    mean_rank_bottom (unranked tied at the bottom, over every answering collectivité) and n_answered;
+    borda (points 0..3, = 4 - mean_rank_bottom).
+    """
+    matrix = _ranks(objectives)
+    bottom = bottom_tied(matrix)
+    return pd.DataFrame({"objective": matrix.columns, "mean_rank": matrix.mean().to_numpy(),
+                         "n_ranked": matrix.count().to_numpy(), "mean_rank_bottom": bottom.mean().to_numpy(),
+                         "n_answered": len(bottom), "borda": matrix.shape[1] - bottom.mean().to_numpy()})
+
+
+def kendall_w(objectives: pd.DataFrame, convention: str = "complete") -> pd.DataFrame:
+    """Kendall's coefficient of concordance W (tie-corrected) with its chi-square test.
+
+    convention "complete": collectivités that ranked every objective; "bottom": every answering one, unranked
+    tied at the bottom. One row: w (0..1), chi2, dof, p_value, n_raters, n_items, n_excluded.
+    """
+    ranks, n_excluded = _rankings(objectives, convention)
     m, n = ranks.shape
     ties = ((ranks[:, :, None] == ranks[:, None, :]).sum(axis=2) ** 2 - 1).sum()  # sum over groups of t^3 - t
     denominator = m**2 * (n**3 - n) - m * ties
     row = {"w": np.nan, "chi2": np.nan, "dof": n - 1, "p_value": np.nan, "n_raters": m, "n_items": n,
            "n_excluded": n_excluded}
     if m < 2 or denominator <= 0:
-        degenerate(f"Kendall's W needs 2+ complete, not all-tied rankings (got {m} complete): NaN")
+        degenerate(f"Kendall's W needs 2+ {convention}, not all-tied rankings (got {m}): NaN")
     else:
         totals = ranks.sum(axis=0)
         row["w"] = 12 * ((totals - totals.mean()) ** 2).sum() / denominator
@@ -159,12 +263,12 @@ def kendall_w(objectives: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame([row])
 
 
-def friedman_test(objectives: pd.DataFrame) -> pd.DataFrame:
-    """Friedman test (scipy, tie-corrected) that the objectives are ranked alike, on complete rankings."""
-    ranks, n_excluded = _complete(objectives)
+def friedman_test(objectives: pd.DataFrame, convention: str = "complete") -> pd.DataFrame:
+    """Friedman test (scipy, tie-corrected) that the objectives are ranked alike: [statistic, p_value, n, n_excluded]."""
+    ranks, n_excluded = _rankings(objectives, convention)
     row = {"statistic": np.nan, "p_value": np.nan, "n": ranks.shape[0], "n_excluded": n_excluded}
     if ranks.shape[0] < 2 or (ranks == ranks[:, :1]).all():
-        degenerate(f"Friedman test needs 2+ complete, not all-tied rankings (got {ranks.shape[0]}): NaN")
+        degenerate(f"Friedman test needs 2+ {convention}, not all-tied rankings (got {ranks.shape[0]}): NaN")
     else:
         row["statistic"], row["p_value"] = st.friedmanchisquare(*ranks.T)
     return pd.DataFrame([row])
@@ -200,11 +304,17 @@ def cited_shares(objectives: pd.DataFrame, confidence: float = 0.95) -> pd.DataF
 
 
 def agreement_tests(objectives: pd.DataFrame) -> pd.DataFrame:
-    """Kendall's W and the Friedman test side by side: long table [test, statistic, dof, p_value, w, n, n_excluded]."""
-    kw, fr = kendall_w(objectives).iloc[0], friedman_test(objectives).iloc[0]
-    return pd.DataFrame([
-        {"test": "kendall_w", "statistic": kw["chi2"], "dof": kw["dof"], "p_value": kw["p_value"], "w": kw["w"],
-         "n": kw["n_raters"], "n_excluded": kw["n_excluded"]},
-        {"test": "friedman", "statistic": fr["statistic"], "dof": kw["dof"], "p_value": fr["p_value"], "w": np.nan,
-         "n": fr["n"], "n_excluded": fr["n_excluded"]},
-    ])
+    """Kendall's W and Friedman under both conventions for unranked objectives (complete rankings; bottom-tied).
+
+    Long table, one row per (test, convention): statistic (chi-square), dof, p_value, w (Kendall only, 0..1),
+    n (collectivités used), n_excluded.
+    """
+    rows = []
+    for convention in CONVENTIONS:
+        kw = kendall_w(objectives, convention).iloc[0]
+        fr = friedman_test(objectives, convention).iloc[0]
+        rows += [{"test": "kendall_w", "convention": convention, "statistic": kw["chi2"], "dof": kw["dof"],
+                  "p_value": kw["p_value"], "w": kw["w"], "n": kw["n_raters"], "n_excluded": kw["n_excluded"]},
+                 {"test": "friedman", "convention": convention, "statistic": fr["statistic"], "dof": kw["dof"],
+                  "p_value": fr["p_value"], "w": np.nan, "n": fr["n"], "n_excluded": fr["n_excluded"]}]
+    return pd.DataFrame(rows)
