@@ -1,8 +1,12 @@
 """Realisation by domain: status counts, share of projects completed, and tests of association.
 
 Projects with an unknown status are counted (status "unknown") but set aside from ratios and tests.
-Projects are clustered within collectivités: the Wilson intervals, chi-square and Fisher p-values treat them as
-independent and are therefore optimistic.
+Projects are clustered within collectivités: the Wilson and Newcombe intervals, chi-square and Fisher p-values
+treat them as independent and are therefore optimistic; `stats.support` over cluster resamples of collectivités
+says how often a claim holds when whole collectivités are resampled.
+Directional claims (« ont plus de projets réalisés », « un bon ratio ») are tested one-sided: the named domain(s)
+against the OTHER domains pooled, with the Newcombe interval of the difference of ratios.
+Ratios and differences are proportions (0..1).
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import pandas as pd
 from scipy import stats as st
 
 from villenum import taxonomy
-from villenum.stats import degenerate, safe_divide, wilson_interval
+from villenum.stats import degenerate, newcombe_interval, safe_divide, wilson_interval
 
 UNKNOWN = "unknown"
 
@@ -81,7 +85,12 @@ def volume_ratio_association(ratios: pd.DataFrame) -> pd.DataFrame:
 
 
 def domain_groups_compare(ratios: pd.DataFrame, group: list[str], confidence: float = 0.95) -> pd.DataFrame:
-    """Pooled realisation ratio of a group of domains vs the others: Wilson CIs, difference, Fisher's exact test."""
+    """Pooled realisation ratio of a group of domains against the other domains pooled.
+
+    One row: group; for the group and the rest, n_realise, n_known, ratio (0..1) and its Wilson interval;
+    difference (group - rest, -1..1) with its Newcombe interval (difference_ci_low, difference_ci_high);
+    odds_ratio; p_value (Fisher exact, two-sided) and p_value_greater (one-sided: the group realises more).
+    """
     unknown = sorted(set(group) - set(ratios["domain"]))
     if unknown:
         raise ValueError(f"unknown domain(s) {unknown}; known: {', '.join(ratios['domain'])}")
@@ -90,13 +99,26 @@ def domain_groups_compare(ratios: pd.DataFrame, group: list[str], confidence: fl
     n = np.array([ratios.loc[inside, "n_status_known"].sum(), ratios.loc[~inside, "n_status_known"].sum()])
     low, high = wilson_interval(k, n, confidence)
     ratio = safe_divide(k, n)
+    d_low, d_high = newcombe_interval(k[0], n[0], k[1], n[1], confidence)
     row = {"group": ", ".join(group), "n_realise_group": k[0], "n_known_group": n[0], "ratio_group": ratio[0],
            "ci_low_group": low[0], "ci_high_group": high[0], "n_realise_rest": k[1], "n_known_rest": n[1],
            "ratio_rest": ratio[1], "ci_low_rest": low[1], "ci_high_rest": high[1],
-           "difference": ratio[0] - ratio[1], "odds_ratio": np.nan, "p_value": np.nan}
+           "difference": ratio[0] - ratio[1], "difference_ci_low": d_low, "difference_ci_high": d_high,
+           "odds_ratio": np.nan, "p_value": np.nan, "p_value_greater": np.nan}
     if (n == 0).any():
         degenerate("a side of the comparison has no project of known status: no test")
     else:
-        res = st.fisher_exact(np.column_stack([k, n - k]))
+        table = np.column_stack([k, n - k])
+        res = st.fisher_exact(table)
         row["odds_ratio"], row["p_value"] = res.statistic, res.pvalue
+        row["p_value_greater"] = st.fisher_exact(table, alternative="greater").pvalue
     return pd.DataFrame([row])
+
+
+def each_against_rest(ratios: pd.DataFrame, domains: list[str], confidence: float = 0.95) -> pd.DataFrame:
+    """`domain_groups_compare` of each named domain alone against all the other domains pooled (X excluded).
+
+    One row per domain, in the order given, with the columns of `domain_groups_compare` (group = the domain).
+    This is the test of « X a un bon ratio »: X is compared with the others, never with a median including X.
+    """
+    return pd.concat([domain_groups_compare(ratios, [d], confidence) for d in domains], ignore_index=True)
