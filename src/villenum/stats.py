@@ -170,23 +170,32 @@ def cluster_draws(n_clusters: int, n_boot: int, seed: int) -> np.ndarray:
     return np.random.default_rng(seed).integers(0, n_clusters, size=(n_boot, n_clusters))
 
 
-def _resampled(survey: Survey, draw: np.ndarray, label: str) -> Survey:
+def _cluster_rows(keys: pd.Series, ids: pd.Index) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rows of a table grouped by cluster: (row positions sorted by cluster, first position, count) per id."""
+    codes = ids.get_indexer(keys.astype("string"))
+    order = np.argsort(codes, kind="stable")
+    counts = np.bincount(codes[codes >= 0], minlength=len(ids))
+    return order[codes[order] >= 0], np.concatenate([[0], np.cumsum(counts)[:-1]]), counts
+
+
+def _resampled(survey: Survey, groups: dict, draw: np.ndarray, label: str) -> Survey:
     """The survey made of the collectivités at positions `draw`, each copy with fresh ids ('<id>@<copy>')."""
     from villenum.survey import set_aside_counts
 
-    ids = pd.Series(survey.collectivites["collectivite_id"].to_numpy()[draw], dtype="string")
-    copy = pd.Series(np.arange(len(draw)), dtype="string")
-    copies = pd.DataFrame({"collectivite_id": ids, "copy": copy, "new_id": ids + "@" + copy})
+    ids = survey.collectivites["collectivite_id"].astype("string").to_numpy()
+    new_ids = np.array([f"{i}@{c}" for c, i in enumerate(ids[draw])], dtype=object)
     tables = {}
-    for name in ("collectivites", "objectives", "projects"):
-        table = getattr(survey, name)
-        out = copies.merge(table.assign(collectivite_id=table["collectivite_id"].astype("string")),
-                           on="collectivite_id", how="inner", sort=False)
+    for name, (order, first, counts) in groups.items():
+        table, n = getattr(survey, name), counts[draw]
+        copy = np.repeat(np.arange(len(draw)), n)  # the copy each output row belongs to
+        rows = order[np.repeat(first[draw], n) + np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)]
+        out = table.iloc[rows].reset_index(drop=True)
+        out["collectivite_id"] = pd.array(new_ids[copy], dtype="string").astype(table["collectivite_id"].dtype)
         if "project_id" in out:
-            out["project_id"] = out["project_id"].astype("string") + "@" + out["copy"]
-        out["collectivite_id"] = out["new_id"]
-        out = out.astype({c: table[c].dtype for c in ("collectivite_id", "project_id") if c in table})
-        tables[name] = out[list(table.columns)].reset_index(drop=True)
+            suffix = np.array([f"@{c}" for c in range(len(draw))], dtype=object)[copy]
+            out["project_id"] = pd.array(out["project_id"].astype("string").to_numpy(dtype=object) + suffix,
+                                         dtype="string").astype(table["project_id"].dtype)
+        tables[name] = out
     return dataclasses.replace(survey, **tables, source=f"{survey.source} ({label})",
                                set_aside=set_aside_counts(tables), warnings=list(survey.warnings))
 
@@ -200,8 +209,11 @@ def cluster_resamples(survey: Survey, n_boot: int, seed: int) -> Iterator[Survey
     n = len(survey.collectivites)
     if n < 2:
         degenerate(f"cluster resampling needs at least 2 collectivités, got {n}")
+    ids = pd.Index(survey.collectivites["collectivite_id"].astype("string"))
+    groups = {name: _cluster_rows(getattr(survey, name)["collectivite_id"], ids)
+              for name in ("collectivites", "objectives", "projects")}
     for b, draw in enumerate(cluster_draws(n, n_boot, seed)):
-        yield _resampled(survey, draw, f"cluster resample {b + 1} of {n_boot}, seed {seed}")
+        yield _resampled(survey, groups, draw, f"cluster resample {b + 1} of {n_boot}, seed {seed}")
 
 
 def support(survey: Survey, compute_tables: Callable[[Survey], object], holds: Callable[[object], bool | None],
