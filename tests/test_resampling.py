@@ -62,3 +62,16 @@ def test_robustness_threshold():
     assert robustness(0.95) == "robust" and robustness(0.949) == "fragile" and robustness(np.nan) == "unknown"
     with pytest.raises(ValueError):
         support(tiny(), len, bool, n_boot=0)
+
+
+def test_direction_support_equals_generic_support_on_same_resamples():
+    from villenum import realisation as rl
+
+    survey = load_survey(DEMO)
+    group = ["transport"]
+    fast = rl.direction_support(survey.collectivites, survey.projects, {"t": group}, n_boot=40, seed=9).iloc[0]
+    slow = support(survey, lambda s: rl.domain_groups_compare(rl.realisation_ratios(s.projects), group),
+                   lambda t: bool(t["difference"].iloc[0] > 0), n_boot=40, seed=9)
+    assert fast["support"] == slow
+    point = rl.domain_groups_compare(rl.realisation_ratios(survey.projects), group).iloc[0]
+    assert fast["difference"] == pytest.approx(point["difference"])

@@ -88,7 +88,11 @@ def _score_table(ranks: np.ndarray, weights: np.ndarray, objectives: list[str]) 
 
 def share_ranked_first(objectives: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
     """Percent of answering collectivités ranking each objective first, with Wilson intervals."""
-    matrix = _ranks(objectives)
+    return _first_shares(_ranks(objectives), confidence)
+
+
+def _first_shares(matrix: pd.DataFrame, confidence: float) -> pd.DataFrame:
+    """`share_ranked_first` of a rank matrix: objective, n_first, n_answered, share, ci_low, ci_high (percent)."""
     n_first = matrix.eq(1).sum().to_numpy()
     n_answered = int(matrix.notna().any(axis=1).sum())
     low, high = wilson_interval(n_first, n_answered, confidence)
@@ -130,7 +134,11 @@ def score_objectives(objectives: pd.DataFrame) -> pd.DataFrame:
 
     position 1 is the best (highest score, lowest mean rank); ties share the best position (1, 1, 3, ...).
     """
-    matrix = _ranks(objectives)
+    return _scores(_ranks(objectives))
+
+
+def _scores(matrix: pd.DataFrame) -> pd.DataFrame:
+    """`score_objectives` of a rank matrix."""
     table = _score_table(matrix.to_numpy(), np.ones((1, len(matrix))), list(matrix.columns))
     out = table.iloc[0].rename("score").reset_index()
     direction = np.where(out["method"].isin(LOWER_IS_BETTER), 1.0, -1.0)
@@ -183,7 +191,7 @@ def score_intervals(objectives: pd.DataFrame, n_boot: int = 1000, seed: int = 0,
     position. `bootstrap_method` ("BCa" or "percentile") is for the coverage study; same seed, same table.
     """
     matrix = _ranks(objectives)
-    out = score_objectives(objectives)
+    out = _scores(matrix)
     res = _replicates(matrix, n_boot, seed, confidence, bootstrap_method) if len(matrix) > 1 else None
     boot = bootstrap_method.lower()
     out["interval"] = out["method"].map(INTERVALS).replace("bca", boot)
@@ -198,7 +206,7 @@ def score_intervals(objectives: pd.DataFrame, n_boot: int = 1000, seed: int = 0,
         out["position_stability"] = _position_stability(dist, out)
     else:
         degenerate(f"intervals need at least 2 collectivités, got {len(matrix)}: NaN")
-    first = share_ranked_first(objectives, confidence).set_index("objective")
+    first = _first_shares(matrix, confidence).set_index("objective")
     wilson = out["method"].eq("first_share").to_numpy()
     out.loc[wilson, "ci_low"] = first.loc[out.loc[wilson, "objective"], "ci_low"].to_numpy()
     out.loc[wilson, "ci_high"] = first.loc[out.loc[wilson, "objective"], "ci_high"].to_numpy()

@@ -155,8 +155,7 @@ def bootstrap(frame: pd.DataFrame, group_col: str, statistic: Statistic, n_boot:
     if n_clusters < 2:
         degenerate(f"bootstrap needs at least 2 clusters ({group_col}), got {n_clusters}: intervals are NaN")
         return out.assign(ci_low=np.nan, ci_high=np.nan)
-    draws = cluster_draws(n_clusters, n_boot, seed) + np.arange(n_boot)[:, None] * n_clusters
-    counts = np.bincount(draws.ravel(), minlength=n_boot * n_clusters).reshape(n_boot, n_clusters)
+    counts = cluster_weights(n_clusters, n_boot, seed)
     replicates = statistic(frame, counts[:, codes].astype(float)).to_numpy(dtype=float)
     alpha = (1 - confidence) / 2
     with warnings.catch_warnings():  # a statistic NaN in every replicate gives NaN bounds, quietly
@@ -168,6 +167,16 @@ def bootstrap(frame: pd.DataFrame, group_col: str, statistic: Statistic, n_boot:
 def cluster_draws(n_clusters: int, n_boot: int, seed: int) -> np.ndarray:
     """(n_boot x n_clusters) positions of clusters drawn with replacement, one row per resample."""
     return np.random.default_rng(seed).integers(0, n_clusters, size=(n_boot, n_clusters))
+
+
+def cluster_weights(n_clusters: int, n_boot: int, seed: int) -> np.ndarray:
+    """(n_boot x n_clusters) number of times each cluster is drawn in each resample of `cluster_draws`.
+
+    Weighting clusters by these counts is resampling them: the same seed gives the same resamples as
+    `cluster_resamples`, so a statistic written as weighted sums gets the same support, all resamples at once.
+    """
+    draws = cluster_draws(n_clusters, n_boot, seed) + np.arange(n_boot)[:, None] * n_clusters
+    return np.bincount(draws.ravel(), minlength=n_boot * n_clusters).reshape(n_boot, n_clusters)
 
 
 def _cluster_rows(keys: pd.Series, ids: pd.Index) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
