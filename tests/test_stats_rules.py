@@ -54,3 +54,37 @@ def test_newcombe_against_statsmodels_and_hand_value():
         assert newcombe_interval(k1, n1, k2, n2) == pytest.approx(want, abs=1e-9)
     low, high = newcombe_interval(np.array([5, 0]), np.array([10, 0]), np.array([2, 2]), np.array([10, 10]))
     assert np.isnan(low[1]) and np.isnan(high[1]) and low[0] < 0.3 < high[0]
+
+
+def test_ratio_bootstrap_t_standard_error_and_interval():
+    from scipy import stats as st
+
+    from villenum.stats import _ratio_and_se, cluster_weights, ratio_bootstrap_t
+
+    rng = np.random.default_rng(2)
+    y = rng.integers(1, 5, size=(24, 1)).astype(float)
+    ones = np.ones_like(y)
+    # a plain mean (r = 1): the linearisation se is the usual s / sqrt(n)
+    est, se = _ratio_and_se(np.ones((1, 24)), y, ones)
+    assert est[0, 0] == pytest.approx(y.mean()) and se[0, 0] == pytest.approx(st.sem(y[:, 0]))
+    # a ratio: mean of y over the clusters with r = 1 only
+    r = (rng.random((24, 1)) < 0.6).astype(float)
+    est, _ = _ratio_and_se(np.ones((1, 24)), y * r, r)
+    assert est[0, 0] == pytest.approx(y[r == 1].mean())
+    w = cluster_weights(24, 2000, 3).astype(float)
+    point, low, high = ratio_bootstrap_t(y, ones, w)
+    t_low, t_high = st.t.interval(0.95, 23, loc=y.mean(), scale=st.sem(y[:, 0]))
+    assert low[0] < point[0] < high[0]
+    assert (low[0], high[0]) == pytest.approx((t_low, t_high), abs=0.15)  # close to Student's t for a mean
+
+
+def test_ratio_bootstrap_t_stays_bounded_when_resamples_are_constant():
+    from villenum.stats import cluster_weights, ratio_bootstrap_t
+
+    # 19 clusters give 2, one gives 3: about a third of resamples miss the 3 and have se* = 0
+    y = np.array([[2.0]] * 19 + [[3.0]] + [[0.0]] * 4)
+    r = np.array([[1.0]] * 20 + [[0.0]] * 4)
+    point, low, high = ratio_bootstrap_t(y, r, cluster_weights(24, 1000, 1).astype(float))
+    assert point[0] == 2.05 and np.isfinite(low[0]) and np.isfinite(high[0]) and low[0] < 2.05 < high[0] < 2.5
+    constant = ratio_bootstrap_t(np.full((5, 1), 2.0), np.ones((5, 1)), cluster_weights(5, 100, 1).astype(float))
+    assert np.isnan(constant[1][0]) and np.isnan(constant[2][0])  # no variation: no interval

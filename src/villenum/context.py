@@ -10,6 +10,7 @@ import pandas as pd
 from villenum import paths
 from villenum.io import write_atomic, write_csv_atomic
 from villenum.published import NAMES, has_published, load_claims, load_published
+from villenum.stats import keep_precision
 from villenum.survey import Survey, load_survey
 
 
@@ -49,8 +50,10 @@ class Context:
                                finding)
 
     def save_table(self, frame: pd.DataFrame, name: str) -> Path:
-        """Write a result table to `<output_dir>/<name>.csv` atomically, floats rounded to 10 digits."""
-        return write_csv_atomic(frame.round(10), self.output_dir / f"{name}.csv")
+        """Write a result table to `<output_dir>/<name>.csv` atomically, floats to 10 decimals or 10 significant
+        figures, whichever keeps more (stats.keep_precision: a p-value of 5.6e-16 is not written 0.0)."""
+        out = frame.round(10).assign(**{c: keep_precision(frame[c]) for c in frame if frame[c].dtype == float})
+        return write_csv_atomic(out, self.output_dir / f"{name}.csv")
 
     def save_figure(self, fig, name: str, alt: str) -> None:
         """Save a figure as `<figure_dir>/<name>.png` (deterministic bytes) with its alt text beside it."""

@@ -28,15 +28,17 @@ from scipy import stats as st
 from scipy.special import xlogy
 
 from villenum import taxonomy
-from villenum.stats import degenerate, positions, safe_divide, wilson_interval
+from villenum.stats import cluster_weights, degenerate, positions, ratio_bootstrap_t, safe_divide, wilson_interval
 
 METHODS = ("first_share", "mean_rank", "borda", "copeland")
 LOWER_IS_BETTER = ("mean_rank",)
 CONVENTIONS = ("complete", "bottom")
-# Interval of each method: first_share a binomial share (Wilson); mean_rank and Borda means of bounded scores whose
-# percentile bootstrap under-covers at n = 24 (BCa, coverage checked in tests/test_coverage.py); Copeland takes a
-# few integer values, so its bootstrap interval is mostly of zero width: position_stability replaces it.
-INTERVALS = {"first_share": "wilson", "mean_rank": "bca", "borda": "bca", "copeland": "none"}
+# Interval of each method: first_share a binomial share (Wilson); mean_rank and Borda ratios of sums over
+# collectivités whose percentile and BCa bootstrap intervals under-cover at n = 24, hence studentized (coverage in
+# docs/statistics.md, checked by tests/test_coverage.py); Copeland takes a few integer values, so its bootstrap
+# interval is mostly of zero width: position_stability replaces it.
+INTERVALS = {"first_share": "wilson", "mean_rank": "boot", "borda": "boot", "copeland": "none"}
+BOOTSTRAP_METHODS = ("studentized", "BCa", "percentile")
 
 
 def rank_matrix(objectives: pd.DataFrame) -> pd.DataFrame:
@@ -68,22 +70,33 @@ def _pairwise_counts(ranks: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray
     return count, (weights @ compared.reshape(n, m * m)).reshape(-1, m, m)
 
 
-def _score_table(ranks: np.ndarray, weights: np.ndarray, objectives: list[str]) -> pd.DataFrame:
-    """All four scores for each row of weights: replicates x (method, objective) columns."""
+def _ratio_parts(ranks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per collectivité, numerators y and denominators r of mean_rank then Borda: each is sum(w y) / sum(w r).
+
+    mean_rank: y = rank given (0 if unranked), r = 1 if ranked; Borda: y = points (unranked share the points left),
+    r = 1 if the collectivité answered. Both are (collectivités x 2 objectives-blocks) arrays.
+    """
     m = ranks.shape[1]
     ranked = ~np.isnan(ranks)
     answered = ranked.any(axis=1)
-    n_answered = (weights @ answered)[:, None]
-    first = 100 * safe_divide(weights @ (ranks == 1), n_answered)
-    mean = safe_divide(weights @ np.nan_to_num(ranks), weights @ ranked)
     points = m - ranks
     left = safe_divide(m * (m - 1) / 2 - np.nansum(points, axis=1), (~ranked).sum(axis=1))
     points = np.where(ranked, points, left[:, None]) * answered[:, None]
-    borda = safe_divide(weights @ points, n_answered)
+    y = np.hstack([np.nan_to_num(ranks), np.nan_to_num(points)])
+    r = np.hstack([ranked, np.repeat(answered[:, None], m, axis=1)]).astype(float)
+    return y, r
+
+
+def _score_table(ranks: np.ndarray, weights: np.ndarray, objectives: list[str]) -> pd.DataFrame:
+    """All four scores for each row of weights: replicates x (method, objective) columns."""
+    answered = (~np.isnan(ranks)).any(axis=1)
+    first = 100 * safe_divide(weights @ (ranks == 1), (weights @ answered)[:, None])
+    y, r = _ratio_parts(ranks)
+    mean_borda = safe_divide(weights @ y, weights @ r)
     count, _ = _pairwise_counts(ranks, weights)
     copeland = np.sign(count - count.transpose(0, 2, 1)).sum(axis=2)
     columns = pd.MultiIndex.from_product([METHODS, objectives], names=["method", "objective"])
-    return pd.DataFrame(np.hstack([first, mean, borda, copeland]), columns=columns)
+    return pd.DataFrame(np.hstack([first, mean_borda, copeland]), columns=columns)
 
 
 def share_ranked_first(objectives: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
@@ -180,29 +193,47 @@ def _position_stability(replicates: np.ndarray, point: pd.DataFrame) -> np.ndarr
     return np.concatenate(kept)
 
 
+def _bootstrap(matrix: pd.DataFrame, n_boot: int, seed: int, confidence: float,
+               method: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(low, high, replicates) of every (method, objective) score: one value each, replicates score x resample.
+
+    "studentized": stats.ratio_bootstrap_t for mean rank and Borda (NaN bounds elsewhere), resamples of
+    stats.cluster_weights; "BCa" or "percentile": scipy.stats.bootstrap (for the coverage comparison).
+    """
+    if method not in BOOTSTRAP_METHODS:
+        raise ValueError(f"unknown bootstrap method {method!r}; allowed: {', '.join(BOOTSTRAP_METHODS)}")
+    if method != "studentized":
+        res = _replicates(matrix, n_boot, seed, confidence, method)
+        low, high = (np.asarray(b, dtype=float) for b in res.confidence_interval)
+        return low, high, res.bootstrap_distribution
+    ranks, m = matrix.to_numpy(), matrix.shape[1]
+    weights = cluster_weights(len(matrix), n_boot, seed).astype(float)
+    replicates = _score_table(ranks, weights, list(matrix.columns)).to_numpy().T
+    low, high = np.full(len(replicates), np.nan), np.full(len(replicates), np.nan)
+    _, low[m:3 * m], high[m:3 * m] = ratio_bootstrap_t(*_ratio_parts(ranks), weights, confidence)
+    return low, high, replicates
+
+
 def score_intervals(objectives: pd.DataFrame, n_boot: int = 1000, seed: int = 0, confidence: float = 0.95,
-                    bootstrap_method: str = "BCa") -> pd.DataFrame:
+                    bootstrap_method: str = "studentized") -> pd.DataFrame:
     """score_objectives with an interval fitting each method and how stable each position is.
 
     One row per (method, objective): score, position (1 = best, ties shared), ci_low / ci_high (scale of the
     score: percent for first_share, ranks 1..4 for mean_rank, points 0..3 for Borda; NaN for Copeland and where
-    every resample gives the same value), interval (the method: wilson, bca or percentile, none), and
-    position_stability, the share (0..1) of cluster resamples of collectivités in which the objective keeps its
-    position. `bootstrap_method` ("BCa" or "percentile") is for the coverage study; same seed, same table.
+    every resample gives the same value), interval (wilson; studentized, bca or percentile bootstrap; none...),
+    and position_stability, the share (0..1) of cluster resamples of collectivités in which the objective keeps
+    its position. `bootstrap_method` other than "studentized" is for the coverage study. Same seed, same table.
     """
     matrix = _ranks(objectives)
     out = _scores(matrix)
-    res = _replicates(matrix, n_boot, seed, confidence, bootstrap_method) if len(matrix) > 1 else None
-    boot = bootstrap_method.lower()
-    out["interval"] = out["method"].map(INTERVALS).replace("bca", boot)
+    boot = out["method"].map(INTERVALS).eq("boot").to_numpy()
+    out["interval"] = out["method"].map(INTERVALS).replace("boot", bootstrap_method.lower())
     out["ci_low"], out["ci_high"], out["position_stability"] = np.nan, np.nan, np.nan
-    if res is not None:
-        dist = res.bootstrap_distribution
+    if len(matrix) > 1:
+        low, high, dist = _bootstrap(matrix, n_boot, seed, confidence, bootstrap_method)
         constant = np.nanmax(dist, axis=1) - np.nanmin(dist, axis=1) < 1e-12
-        use = (out["interval"] == boot).to_numpy() & ~constant
-        out.loc[use, "ci_low"] = np.asarray(res.confidence_interval.low)[use]
-        out.loc[use, "ci_high"] = np.asarray(res.confidence_interval.high)[use]
-        out.loc[(out["interval"] == boot).to_numpy() & constant, "interval"] = "none: same value in every resample"
+        out.loc[boot, "ci_low"], out.loc[boot, "ci_high"] = low[boot], high[boot]
+        out.loc[boot & constant, "interval"] = "none: same value in every resample"
         out["position_stability"] = _position_stability(dist, out)
     else:
         degenerate(f"intervals need at least 2 collectivités, got {len(matrix)}: NaN")
