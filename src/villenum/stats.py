@@ -1,5 +1,6 @@
 """Shared statistics: safe division, rounding as printed, Wilson and Newcombe intervals, a vectorised cluster
-bootstrap, resampled surveys and the support of a claim across them, positions with ties, top-k with ties.
+bootstrap (weights, studentized intervals of ratios), resampled surveys and the support of a claim across them,
+positions with ties, top-k with ties.
 """
 
 from __future__ import annotations
@@ -127,40 +128,6 @@ def newcombe_interval(k1: object, n1: object, k2: object, n2: object,
     low = d - np.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
     high = d + np.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
     return (float(low), float(high)) if np.ndim(low) == 0 else (low, high)
-
-
-Statistic = Callable[[pd.DataFrame, np.ndarray], pd.DataFrame]
-
-
-def bootstrap(frame: pd.DataFrame, group_col: str, statistic: Statistic, n_boot: int = 1000,
-              seed: int = 0, confidence: float = 0.95) -> pd.DataFrame:
-    """Percentile intervals of `statistic` from resampling the clusters of `group_col` with replacement.
-
-    `statistic(frame, weights)` gets the unchanged frame and a (replicates x rows) array of weights, each
-    row's weight being the number of times its cluster was drawn, and returns one row per replicate whose
-    columns (plain or MultiIndex, preferably named) are the statistics. Resampling clusters with replacement
-    is the same as weighting them by these multinomial counts, so a statistic written as weighted sums
-    (matrix products) runs all replicates at once. Output: one row per statistic with the column levels,
-    estimate (weights all 1), ci_low and ci_high; replicates where a statistic is NaN are ignored.
-    """
-    codes, clusters = pd.factorize(frame[group_col])
-    if (codes < 0).any():
-        raise ValueError(f"bootstrap: column {group_col!r} has missing cluster ids")
-    point = statistic(frame, np.ones((1, len(frame))))
-    columns = point.columns.copy()
-    columns.names = [name or "statistic" for name in columns.names]
-    out = columns.to_frame(index=False).assign(estimate=point.to_numpy(dtype=float)[0])
-    n_clusters = len(clusters)
-    if n_clusters < 2:
-        degenerate(f"bootstrap needs at least 2 clusters ({group_col}), got {n_clusters}: intervals are NaN")
-        return out.assign(ci_low=np.nan, ci_high=np.nan)
-    counts = cluster_weights(n_clusters, n_boot, seed)
-    replicates = statistic(frame, counts[:, codes].astype(float)).to_numpy(dtype=float)
-    alpha = (1 - confidence) / 2
-    with warnings.catch_warnings():  # a statistic NaN in every replicate gives NaN bounds, quietly
-        warnings.simplefilter("ignore", RuntimeWarning)
-        low, high = np.nanquantile(replicates, [alpha, 1 - alpha], axis=0)
-    return out.assign(ci_low=low, ci_high=high)
 
 
 def cluster_draws(n_clusters: int, n_boot: int, seed: int) -> np.ndarray:
