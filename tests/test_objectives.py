@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from villenum import objectives as ob
+from villenum import rank_intervals as ri
 from villenum.stats import DegenerateDataWarning
 
 CODES = ["qualite_service", "bonne_gestion", "attractivite", "developpement_durable"]
@@ -143,7 +144,7 @@ def test_single_collectivite_warns_and_gives_nan():
         scores = ob.score_objectives(one)
     assert _score(scores, "borda")["score"].tolist() == [3, 2, 1, 0]
     with pytest.warns(DegenerateDataWarning):
-        boot = ob.score_intervals(one, n_boot=50, seed=0)
+        boot = ri.score_intervals(one, n_boot=50, seed=0)
     assert boot.query("method != 'first_share'")[["ci_low", "ci_high"]].isna().all(axis=None)
     with pytest.warns(DegenerateDataWarning):
         assert np.isnan(ob.kendall_w(one).loc[0, "w"])
@@ -166,10 +167,10 @@ def test_score_intervals_determinism_speed_and_methods():
     rng = np.random.default_rng(5)
     panel = make({f"c{i}": list(rng.permutation(4) + 1) for i in range(24)})
     start = time.perf_counter()
-    a = ob.score_intervals(panel, n_boot=1000, seed=11)
+    a = ri.score_intervals(panel, n_boot=1000, seed=11)
     assert time.perf_counter() - start < 1.0
-    b = ob.score_intervals(panel, n_boot=1000, seed=11)
-    c = ob.score_intervals(panel, n_boot=1000, seed=12)
+    b = ri.score_intervals(panel, n_boot=1000, seed=11)
+    c = ri.score_intervals(panel, n_boot=1000, seed=12)
     pd.testing.assert_frame_equal(a, b)
     assert not a[["ci_low", "ci_high"]].equals(c[["ci_low", "ci_high"]])
     assert list(a.columns) == ["method", "objective", "score", "position", "ci_low", "ci_high", "interval",
@@ -187,7 +188,7 @@ def test_score_intervals_determinism_speed_and_methods():
 def test_first_share_interval_is_wilson_not_zero_width():
     # everyone ranks qs first: the bootstrap interval would be [100, 100]; Wilson at n = 24 is [86.2, 100]
     panel = make({f"c{i}": [1, 2 + i % 2, 3 - i % 2, 4] for i in range(24)})
-    out = ob.score_intervals(panel, n_boot=200, seed=1).set_index(["method", "objective"])
+    out = ri.score_intervals(panel, n_boot=200, seed=1).set_index(["method", "objective"])
     assert out.loc[("first_share", QS), ["ci_low", "ci_high"]].tolist() == pytest.approx([86.2, 100], abs=0.05)
     # qs has rank 1 in every resample: no interval for its mean rank, said so, and its position never moves
     assert np.isnan(out.loc[("mean_rank", QS), "ci_low"])
@@ -202,7 +203,7 @@ def test_bca_matches_scipy_on_a_plain_mean():
 
     rng = np.random.default_rng(3)
     panel = make({f"c{i}": list(rng.permutation(4) + 1) for i in range(24)})
-    out = ob.score_intervals(panel, n_boot=500, seed=4, bootstrap_method="BCa").set_index(["method", "objective"])
+    out = ri.score_intervals(panel, n_boot=500, seed=4, bootstrap_method="BCa").set_index(["method", "objective"])
     qs = ob.rank_matrix(panel)[QS].to_numpy()
     want = st.bootstrap((qs,), np.mean, n_resamples=500, method="BCa", rng=np.random.default_rng(4))
     got = out.loc[("mean_rank", QS), ["ci_low", "ci_high"]].tolist()

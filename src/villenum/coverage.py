@@ -18,6 +18,7 @@ import pandas as pd
 from scipy import stats as st
 
 from villenum import objectives as ob
+from villenum import rank_intervals as ri
 from villenum import taxonomy
 from villenum.stats import newcombe_interval, wilson_interval
 
@@ -70,7 +71,7 @@ def rank_score_coverage(n_sim: int = 300, n: int = 24, n_boot: int = 500, seed: 
     rng = np.random.default_rng(seed)
     hits, widths = [], []
     for i in range(n_sim):
-        out = ob.score_intervals(_sample(model, n, rng), n_boot=n_boot, seed=seed + i + 1, confidence=confidence,
+        out = ri.score_intervals(_sample(model, n, rng), n_boot=n_boot, seed=seed + i + 1, confidence=confidence,
                                  bootstrap_method=bootstrap_method).set_index(["method", "objective"])
         t = truth.reindex(out.index)
         hits.append(((out["ci_low"] <= t + 1e-12) & (t - 1e-12 <= out["ci_high"])).to_numpy())
