@@ -75,3 +75,19 @@ def test_direction_support_equals_generic_support_on_same_resamples():
     assert fast["support"] == slow
     point = rl.domain_groups_compare(rl.realisation_ratios(survey.projects), group).iloc[0]
     assert fast["difference"] == pytest.approx(point["difference"])
+
+
+def test_support_of_an_order_claim_with_the_scorecard_helpers():
+    # how the scorecard judges « qualité de service, then bonne gestion, then attractivité, then développement
+    # durable » on record-level data: the Borda order must hold strictly in each resample
+    from villenum.objectives import score_objectives
+    from villenum.stats import order_holds
+
+    order = ["qualite_service", "bonne_gestion", "attractivite", "developpement_durable"]
+    survey = load_survey(DEMO)
+    borda = lambda s: score_objectives(s.objectives).query("method == 'borda'").set_index("objective")["score"]  # noqa: E731
+    share = support(survey, borda, lambda b: order_holds(b, order), n_boot=30, seed=4)
+    assert 0.0 <= share <= 1.0
+    assert share == support(survey, borda, lambda b: order_holds(b, order), n_boot=30, seed=4)
+    tied = support(survey, borda, lambda b: order_holds(b.clip(upper=0), order), n_boot=5, seed=4)
+    assert tied == 0.0  # every score tied at 0: a strict order never holds

@@ -88,3 +88,14 @@ def test_ratio_bootstrap_t_stays_bounded_when_resamples_are_constant():
     assert point[0] == 2.05 and np.isfinite(low[0]) and np.isfinite(high[0]) and low[0] < 2.05 < high[0] < 2.5
     constant = ratio_bootstrap_t(np.full((5, 1), 2.0), np.ones((5, 1)), cluster_weights(5, 100, 1).astype(float))
     assert np.isnan(constant[1][0]) and np.isnan(constant[2][0])  # no variation: no interval
+
+
+def test_wilson_against_statsmodels():
+    from villenum.stats import wilson_interval
+
+    sm = pytest.importorskip("statsmodels.stats.proportion")
+    k, n = np.array([0, 3, 12, 24, 100]), np.array([24, 24, 24, 24, 181])
+    for conf in (0.9, 0.95):
+        want = sm.proportion_confint(k, n, alpha=1 - conf, method="wilson")
+        got = wilson_interval(k, n, conf)
+        assert np.allclose(got, want, atol=1e-12)
