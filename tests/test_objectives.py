@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from villenum import objectives as ob
+from villenum import rank_intervals as ri
 from villenum.stats import DegenerateDataWarning
 
 CODES = ["qualite_service", "bonne_gestion", "attractivite", "developpement_durable"]
@@ -143,8 +144,8 @@ def test_single_collectivite_warns_and_gives_nan():
         scores = ob.score_objectives(one)
     assert _score(scores, "borda")["score"].tolist() == [3, 2, 1, 0]
     with pytest.warns(DegenerateDataWarning):
-        boot = ob.bootstrap_objective_scores(one, n_boot=50, seed=0)
-    assert boot[["ci_low", "ci_high"]].isna().all(axis=None)
+        boot = ri.score_intervals(one, n_boot=50, seed=0)
+    assert boot.query("method != 'first_share'")[["ci_low", "ci_high"]].isna().all(axis=None)
     with pytest.warns(DegenerateDataWarning):
         assert np.isnan(ob.kendall_w(one).loc[0, "w"])
     with pytest.warns(DegenerateDataWarning):
@@ -162,17 +163,82 @@ def test_all_ties_and_unranked_objective_warn():
     assert np.isnan(m.loc[DD, "mean_rank"]) and m.loc[DD, "n"] == 0
 
 
-def test_bootstrap_scores_determinism_and_speed():
+def test_score_intervals_determinism_speed_and_methods():
     rng = np.random.default_rng(5)
     panel = make({f"c{i}": list(rng.permutation(4) + 1) for i in range(24)})
     start = time.perf_counter()
-    a = ob.bootstrap_objective_scores(panel, n_boot=1000, seed=11)
+    a = ri.score_intervals(panel, n_boot=1000, seed=11)
     assert time.perf_counter() - start < 1.0
-    b = ob.bootstrap_objective_scores(panel, n_boot=1000, seed=11)
-    c = ob.bootstrap_objective_scores(panel, n_boot=1000, seed=12)
+    b = ri.score_intervals(panel, n_boot=1000, seed=11)
+    c = ri.score_intervals(panel, n_boot=1000, seed=12)
     pd.testing.assert_frame_equal(a, b)
     assert not a[["ci_low", "ci_high"]].equals(c[["ci_low", "ci_high"]])
-    assert list(a.columns) == ["method", "objective", "score", "ci_low", "ci_high"]
+    assert list(a.columns) == ["method", "objective", "score", "position", "ci_low", "ci_high", "interval",
+                               "position_stability"]
     point = ob.score_objectives(panel)
-    assert np.allclose(a["score"], point["score"])
-    assert (a["ci_low"] <= a["score"] + 1e-9).all() and (a["score"] <= a["ci_high"] + 1e-9).all()
+    assert np.allclose(a["score"], point["score"]) and a["position"].equals(point["position"])
+    assert a.groupby("method")["interval"].first().to_dict() == {
+        "borda": "studentized", "copeland": "none", "first_share": "wilson", "mean_rank": "studentized"}
+    boot = a[a["interval"] == "studentized"]
+    assert (boot["ci_low"] <= boot["score"] + 1e-9).all() and (boot["score"] <= boot["ci_high"] + 1e-9).all()
+    assert a.query("method == 'copeland'")[["ci_low", "ci_high"]].isna().all(axis=None)
+    assert a["position_stability"].between(0, 1).all()
+
+
+def test_first_share_interval_is_wilson_not_zero_width():
+    # everyone ranks qs first: the bootstrap interval would be [100, 100]; Wilson at n = 24 is [86.2, 100]
+    panel = make({f"c{i}": [1, 2 + i % 2, 3 - i % 2, 4] for i in range(24)})
+    out = ri.score_intervals(panel, n_boot=200, seed=1).set_index(["method", "objective"])
+    assert out.loc[("first_share", QS), ["ci_low", "ci_high"]].tolist() == pytest.approx([86.2, 100], abs=0.05)
+    # qs has rank 1 in every resample: no interval for its mean rank, said so, and its position never moves
+    assert np.isnan(out.loc[("mean_rank", QS), "ci_low"])
+    assert out.loc[("mean_rank", QS), "interval"].startswith("none")
+    assert out.loc[("copeland", QS), "position_stability"] == 1.0 and out.loc[("copeland", DD), "position"] == 4
+
+
+def test_bca_matches_scipy_on_a_plain_mean():
+    # complete rankings: the mean rank of qs is a plain mean over collectivités, so scipy's BCa of np.mean
+    # with the same generator must give the same interval
+    from scipy import stats as st
+
+    rng = np.random.default_rng(3)
+    panel = make({f"c{i}": list(rng.permutation(4) + 1) for i in range(24)})
+    out = ri.score_intervals(panel, n_boot=500, seed=4, bootstrap_method="BCa").set_index(["method", "objective"])
+    qs = ob.rank_matrix(panel)[QS].to_numpy()
+    want = st.bootstrap((qs,), np.mean, n_resamples=500, method="BCa", rng=np.random.default_rng(4))
+    got = out.loc[("mean_rank", QS), ["ci_low", "ci_high"]].tolist()
+    assert got == pytest.approx(list(want.confidence_interval), abs=1e-12)
+
+
+def test_positions_of_exact_ties_are_shared():
+    # two collectivités, at and dd swap places: equal mean ranks, equal Borda, equal Copeland
+    s = ob.score_objectives(make({"a": [1, 2, 3, 4], "b": [1, 2, 4, 3]}))
+    assert (s.query("objective in @AT or objective in @DD").groupby("method")["position"].nunique() == 1).all()
+
+
+def test_bottom_tied_conventions_hand_values():
+    # PARTIAL: c3 gave ranks 1 and 2 -> at and dd get 3.5; c4 ranked nothing and is dropped
+    m = ob.mean_rank_conventions(PARTIAL).set_index("objective")
+    assert m["mean_rank"].tolist() == pytest.approx([4 / 3, 5 / 3, 3.5, 3.5])
+    assert m["n_ranked"].tolist() == [3, 3, 2, 2] and (m["n_answered"] == 3).all()
+    # at: (3 + 4 + 3.5) / 3 = 3.5; dd: (4 + 3 + 3.5) / 3 = 3.5; qs (1 + 2 + 1) / 3
+    assert m["mean_rank_bottom"].tolist() == pytest.approx([4 / 3, 5 / 3, 3.5, 3.5])
+    borda = ob.score_objectives(PARTIAL).query("method == 'borda'")["score"].to_numpy()
+    assert m["borda"].to_numpy() == pytest.approx(borda)  # Borda = 4 - mean_rank_bottom
+    # a gap: ranks 1 and 3 given -> the unranked share positions 2 and 4 (3.0 each)
+    gap = ob.bottom_tied(ob.rank_matrix(make({"a": [1, None, 3, None]})))
+    assert gap.loc["a"].tolist() == [1, 3, 3, 3]
+
+
+def test_kendall_w_bottom_convention_uses_every_answer():
+    # THREE with c4 = [1, -, -, -] -> c4 ranks [1, 3, 3, 3]: R = [5, 9, 11, 15], S = 52; T = 3^3 - 3 = 24
+    # W = 12 * 52 / (16 * 60 - 4 * 24) = 624 / 864
+    k = ob.kendall_w(THREE, convention="bottom").iloc[0]
+    assert k["w"] == pytest.approx(624 / 864) and (k["n_raters"], k["n_excluded"]) == (4, 0)
+    # with the same tie correction, Kendall's chi-square is Friedman's statistic (scipy)
+    assert k["chi2"] == pytest.approx(ob.friedman_test(THREE, convention="bottom").loc[0, "statistic"])
+    tests = ob.agreement_tests(THREE)
+    assert tests[["test", "convention"]].values.tolist() == [["kendall_w", "complete"], ["friedman", "complete"],
+                                                            ["kendall_w", "bottom"], ["friedman", "bottom"]]
+    with pytest.raises(ValueError, match="allowed: complete, bottom"):
+        ob.kendall_w(THREE, convention="ranked")

@@ -90,3 +90,30 @@ def test_domain_groups_compare_fisher_by_hand():
     assert row["odds_ratio"] == pytest.approx(6) and row["p_value"] == pytest.approx(132 / 252)
     with pytest.raises(ValueError):
         rl.domain_groups_compare(rl.realisation_ratios(p, Q), ["nope"])
+
+
+def test_groups_one_sided_fisher_and_newcombe_against_references():
+    # group 6/8 realised vs rest 3/10: one-sided p = P(X >= 6) under the hypergeometric (18, 9 realised, 8 drawn)
+    p = make({("dev_economique", "realise"): 6, ("dev_economique", "en_cours"): 2,
+              ("energie", "realise"): 3, ("energie", "a_l_etude"): 7})
+    row = rl.domain_groups_compare(rl.realisation_ratios(p, Q), ["dev_economique"]).iloc[0]
+    want = sum(math.comb(9, x) * math.comb(9, 8 - x) for x in range(6, 9)) / math.comb(18, 8)
+    assert row["p_value_greater"] == pytest.approx(want)
+    assert row["difference"] == pytest.approx(0.75 - 0.3)
+    sm = pytest.importorskip("statsmodels.stats.proportion")
+    low, high = sm.confint_proportions_2indep(6, 8, 3, 10, method="newcomb", compare="diff")
+    assert (row["difference_ci_low"], row["difference_ci_high"]) == pytest.approx((low, high), abs=1e-9)
+
+
+def test_each_against_rest_excludes_the_domain_itself():
+    # e_citoyennete is the median of three domains (2/4, 1/4, 3/4): against the two others pooled (4/8) it is not
+    # better, whereas « >= median » would have called it good with zero margin
+    p = make({("e_citoyennete", "realise"): 2, ("e_citoyennete", "en_cours"): 2,
+              ("energie", "realise"): 1, ("energie", "en_cours"): 3,
+              ("loisirs_culture", "realise"): 3, ("loisirs_culture", "en_cours"): 1})
+    out = rl.each_against_rest(rl.realisation_ratios(p, Q), ["e_citoyennete", "loisirs_culture"]).set_index("group")
+    assert out.loc["e_citoyennete", ["n_realise_rest", "n_known_rest"]].tolist() == [4, 8]
+    assert out.loc["e_citoyennete", "difference"] == 0.0
+    assert out.loc["loisirs_culture", ["n_realise_rest", "n_known_rest"]].tolist() == [3, 8]
+    assert out.loc["loisirs_culture", "difference"] == pytest.approx(0.75 - 3 / 8)
+    assert (out["p_value_greater"] > 0.05).all()  # four projects a domain prove nothing

@@ -1,4 +1,4 @@
-"""Wilson intervals, cluster bootstrap and top-k, against hand-computed values."""
+"""Wilson intervals, cluster resampling weights and top-k, against hand-computed values."""
 
 import warnings
 
@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from villenum.stats import DegenerateDataWarning, bootstrap, safe_divide, top_k, wilson_interval
+from villenum.stats import cluster_draws, cluster_weights, safe_divide, top_k, wilson_interval
 
 
 def test_wilson_hand_values():
@@ -34,53 +34,19 @@ def test_safe_divide_gives_nan_on_zero():
         assert np.allclose(safe_divide([1, 0, 3], [2, 0, 0]), [0.5, np.nan, np.nan], equal_nan=True)
 
 
-def _mean_of_x(frame, weights):
-    """Weighted mean of column x, one row per replicate."""
-    x = frame["x"].to_numpy(dtype=float)
-    return pd.DataFrame({"mean": weights @ x / weights.sum(axis=1)})
+def test_cluster_weights_two_clusters_hand_frequencies():
+    # two clusters: a resample is {a,a}, {a,b} or {b,b} with p = 1/4, 1/2, 1/4; every row sums to 2
+    w = cluster_weights(2, 4000, seed=1)
+    assert w.shape == (4000, 2) and (w.sum(axis=1) == 2).all()
+    freq = np.bincount(w[:, 0], minlength=3) / 4000  # times a is drawn: 0, 1, 2
+    assert freq == pytest.approx([0.25, 0.5, 0.25], abs=0.03)  # binomial sd <= 0.008
 
 
-def test_bootstrap_two_clusters_hand_interval():
-    # clusters a (x=0) and b (x=1): a resample is {a,a}, {a,b} or {b,b} with p = 1/4, 1/2, 1/4,
-    # so the mean is 0, 0.5 or 1 and the 2.5% / 97.5% percentiles of 1000 replicates are 0 and 1.
-    frame = pd.DataFrame({"c": ["a", "b"], "x": [0.0, 1.0]})
-    out = bootstrap(frame, "c", _mean_of_x, n_boot=1000, seed=1)
-    assert list(out.columns) == ["statistic", "estimate", "ci_low", "ci_high"]
-    assert out.loc[0, ["estimate", "ci_low", "ci_high"]].tolist() == [0.5, 0.0, 1.0]
-
-
-def test_bootstrap_resamples_whole_clusters():
-    # cluster a has two rows, b one: every replicate weights the rows of a cluster alike, and the
-    # cluster weights of a replicate sum to the number of clusters (2).
-    frame = pd.DataFrame({"c": ["a", "a", "b"], "x": [0.0, 0.0, 1.0]})
-    seen = []
-
-    def stat(f, w):
-        seen.append(w)
-        return _mean_of_x(f, w)
-
-    out = bootstrap(frame, "c", stat, n_boot=200, seed=3)
-    w = seen[-1]
-    assert w.shape == (200, 3) and (w[:, 0] == w[:, 1]).all() and (w[:, 1] + w[:, 2] == 2).all()
-    assert out.loc[0, "estimate"] == pytest.approx(1 / 3)
-
-
-def test_bootstrap_determinism():
-    rng = np.random.default_rng(0)
-    frame = pd.DataFrame({"c": np.repeat(np.arange(12), 2), "x": rng.normal(size=24)})
-    a = bootstrap(frame, "c", _mean_of_x, n_boot=300, seed=7)
-    b = bootstrap(frame, "c", _mean_of_x, n_boot=300, seed=7)
-    c = bootstrap(frame, "c", _mean_of_x, n_boot=300, seed=8)
-    pd.testing.assert_frame_equal(a, b)
-    assert not a[["ci_low", "ci_high"]].equals(c[["ci_low", "ci_high"]])
-
-
-def test_bootstrap_single_cluster_warns_nan():
-    frame = pd.DataFrame({"c": ["a", "a"], "x": [1.0, 3.0]})
-    with pytest.warns(DegenerateDataWarning):
-        out = bootstrap(frame, "c", _mean_of_x, n_boot=100, seed=0)
-    assert out.loc[0, "estimate"] == 2.0
-    assert out[["ci_low", "ci_high"]].isna().all(axis=None)
+def test_cluster_weights_match_the_draws_and_the_seed():
+    draws = cluster_draws(5, 30, seed=7)
+    w = cluster_weights(5, 30, seed=7)
+    assert (w == np.stack([np.bincount(d, minlength=5) for d in draws])).all()
+    assert (w == cluster_weights(5, 30, seed=7)).all() and not (w == cluster_weights(5, 30, seed=8)).all()
 
 
 def test_top_k_ties_reported():

@@ -6,7 +6,7 @@ import pandas as pd
 
 from villenum.claims import (OPS, CannotCompute, Evaluation, Inputs, aggregate, as_list, figure, fr_number, kind,
                              labels, result, target)
-from villenum.stats import round_half_up
+from villenum.stats import matches_published, round_half_up
 
 FULL_RANKING_METHODS = ("mean_rank", "borda", "copeland")  # first_share says nothing below first place
 
@@ -121,11 +121,12 @@ def _share_table(p: dict, x: Inputs) -> Evaluation:
         return Evaluation("pas de parts publiées", None, "data")
     got = result(x, p["table"]).set_index(p["key"])[p["column"]]
     want = published[p["published"]].set_index(p["key"])[p["published_column"]]
-    gap = (round_half_up(got.reindex(want.index)) - want).abs()
-    if gap.isna().any():
-        raise CannotCompute(f"no computed share for {', '.join(gap.index[gap.isna()])}")
-    return Evaluation(f"plus grand écart après arrondi au point près : {fr_number(gap.max())} point(s)",
-                      bool(gap.max() == 0), "data")
+    got = got.reindex(want.index)
+    if got.isna().any():
+        raise CannotCompute(f"no computed share for {', '.join(got.index[got.isna()])}")
+    gap = (pd.Series(round_half_up(got), index=got.index) - want).abs()
+    holds = bool(matches_published(got, want, 0).all())
+    return Evaluation(f"plus grand écart après arrondi au point près : {fr_number(gap.max())} point(s)", holds, "data")
 
 
 @kind("positions")
@@ -141,9 +142,17 @@ def _positions(p: dict, x: Inputs) -> Evaluation:
         text = " ; ".join(f"{m} : {labels(sorted(t), x, field)}" for m, t in top.items())
         return Evaluation(f"en tête par méthode — {text}", all(t == claimed for t in top.values()), "data")
     want = _order(p["order"], x, p["key"])
-    orders = {m: list(pos[m].sort_values(kind="stable").index) for m in pos}
-    text = " ; ".join(f"{m} : {' > '.join(labels([c], x, field) for c in o)}" for m, o in orders.items())
-    return Evaluation(text, all(o == want for o in orders.values()), "data")
+    # strict: positions strictly increase along the claimed order (a tie never reproduces a strict order)
+    holds = all(pos[m].reindex(want).notna().all() and pos[m].reindex(want).diff().dropna().gt(0).all()
+                and len(pos[m].dropna()) == len(want) for m in pos)
+    text = " ; ".join(f"{m} : {_ordered(pos[m], x, field)}" for m in pos)
+    return Evaluation(text, bool(holds), "data")
+
+
+def _ordered(positions: pd.Series, x: Inputs, field: str) -> str:
+    """Categories by position, ties written as ties: « a > b = c > d »."""
+    groups = positions.dropna().groupby(positions.dropna()).groups
+    return " > ".join(" = ".join(labels([c], x, field) for c in groups[k]) for k in sorted(groups))
 
 
 def _order(order: str | list[str], x: Inputs, key: str) -> list[str]:
@@ -159,19 +168,21 @@ def _order(order: str | list[str], x: Inputs, key: str) -> list[str]:
 
 @kind("group_higher")
 def _group_higher(p: dict, x: Inputs) -> Evaluation:
-    """The `set` of domains, pooled, has a higher share realised than the other domains pooled, and the volume of
-    a domain and its share realised are negatively associated (Spearman)."""
+    """The `set` of domains, pooled, has a higher share realised than the other domains pooled (its uncertainty: the
+    one-sided Fisher test and Newcombe interval shown, and the support across resamples in the scorecard)."""
     from villenum.realisation import domain_groups_compare
 
     group = domain_groups_compare(result(x, "realisation_ratios"), as_list(p["set"])).iloc[0]
-    assoc = result(x, "realisation_association").iloc[0]
-    if pd.isna(group["difference"]) or pd.isna(assoc["spearman_rho"]):
-        raise CannotCompute("a side of the comparison has no project of known status, or too few domains")
-    holds = bool(group["difference"] > 0 and assoc["spearman_rho"] < 0)
+    if pd.isna(group["difference"]):
+        raise CannotCompute("a side of the comparison has no project of known status")
+    holds = bool(group["difference"] > 0)
+    assoc = x.results.get("realisation_association")
+    rho = "" if assoc is None or assoc.empty or pd.isna(assoc["spearman_rho"].iloc[0]) else \
+        f" ; Spearman rho(volume, part) = {fr_number(assoc['spearman_rho'].iloc[0], 2)}"
     return Evaluation(f"réalisés : domaines cités {fr_number(100 * group['ratio_group'])} % contre "
-                      f"{fr_number(100 * group['ratio_rest'])} % pour les autres (Fisher p = {group['p_value']:.2g}) ; "
-                      f"Spearman rho(volume, part) = {fr_number(assoc['spearman_rho'], 2)} "
-                      f"(p = {assoc['p_value']:.2g})", holds, "data")
+                      f"{fr_number(100 * group['ratio_rest'])} % pour les autres, écart "
+                      f"[{fr_number(100 * group['difference_ci_low'])} ; {fr_number(100 * group['difference_ci_high'])}] "
+                      f"points (Fisher unilatéral p = {group['p_value_greater']:.2g}){rho}", holds, "data")
 
 
 @kind("good_ratio")

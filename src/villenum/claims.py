@@ -17,12 +17,12 @@ import pandas as pd
 
 from villenum.errors import InputError, problem
 from villenum.questionnaire import Questionnaire
-from villenum.stats import round_half_up
+from villenum.stats import matches_published
 
 Tables = dict[str, pd.DataFrame]
 OPS: dict[str, Callable[[float, float], bool]] = {
     ">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt, "==": operator.eq,
-    "rounds_to": lambda value, target: round_half_up(value) == target,
+    "rounds_to": lambda value, target: bool(matches_published(value, target, 0)),  # as printed: half up
 }
 AGGS = ("first", "min", "max", "sum", "mean", "nunique", "count")
 

@@ -13,6 +13,7 @@ from villenum import paths
 from villenum.io import write_atomic, write_csv_atomic
 from villenum.published import NAMES, has_published, load_claims, load_published
 from villenum.questionnaire import Questionnaire, load_questionnaire
+from villenum.stats import keep_precision
 from villenum.survey import Survey, load_survey
 
 CLAIMS_FALLBACK_WAVE = "2013"  # a wave without published figures is judged against this wave's statements
@@ -51,12 +52,12 @@ class Context:
         """The claims to check: the wave's own if published, else the 2013 study's (verdicts then skipped)."""
         return load_claims(self.wave, self.published_dir) if self.has_published else load_claims(CLAIMS_FALLBACK_WAVE)
 
-    def claim_sets(self, kind: str) -> list[list[str]]:
-        """The category sets (`set=` parameter) of the claims of one kind, e.g. the domain groups to compare."""
+    def claim_groups(self, kind: str) -> dict[str, list[str]]:
+        """The category set (`set=` parameter) of each claim of one kind, by claim_id (e.g. domain groups)."""
         from villenum.claims import as_list, parse_params
 
-        claims = self.claims()
-        return [as_list(parse_params(p)["set"]) for p in claims.loc[claims["kind"] == kind, "params"]]
+        claims = self.claims().query("kind == @kind")
+        return {c: as_list(parse_params(p)["set"]) for c, p in zip(claims["claim_id"], claims["params"])}
 
     def reference_tables(self) -> dict[str, pd.DataFrame]:
         """The published tables of the claims' wave, where claims find their `published:` targets."""
@@ -71,16 +72,21 @@ class Context:
             return frozenset()
         return frozenset(json.loads(manifest.read_text(encoding="utf-8")).get("built_to_match", []))
 
-    def scorecard(self, results: dict[str, pd.DataFrame], finding: str | None = None) -> pd.DataFrame:
-        """The scorecard rows of one finding (or all) computed from result tables (see scorecard.build_scorecard)."""
+    def scorecard(self, results: dict[str, pd.DataFrame], finding: str | None = None, n_boot: int = 200,
+                  seed: int = 2013) -> pd.DataFrame:
+        """The scorecard rows of one finding (or all) computed from result tables, each data-based claim's support
+        measured on `n_boot` cluster resamples of the survey (see scorecard.build_scorecard)."""
         from villenum.scorecard import build_scorecard
 
         return build_scorecard(self.claims(), results, self.published_tables(), self.survey.is_reconstruction,
-                               self.questionnaire, self.reference_tables(), self.built_to_match(), finding)
+                               self.questionnaire, self.reference_tables(), self.built_to_match(), finding,
+                               self.survey, n_boot, seed)
 
     def save_table(self, frame: pd.DataFrame, name: str) -> Path:
-        """Write a result table to `<output_dir>/<name>.csv` atomically, floats rounded to 10 digits."""
-        return write_csv_atomic(frame.round(10), self.output_dir / f"{name}.csv")
+        """Write a result table to `<output_dir>/<name>.csv` atomically, floats to 10 decimals or 10 significant
+        figures, whichever keeps more (stats.keep_precision: a p-value of 5.6e-16 is not written 0.0)."""
+        out = frame.round(10).assign(**{c: keep_precision(frame[c]) for c in frame if frame[c].dtype == float})
+        return write_csv_atomic(out, self.output_dir / f"{name}.csv")
 
     def save_figure(self, fig, name: str, alt: str) -> None:
         """Save a figure as `<figure_dir>/<name>.png` (deterministic bytes) with its alt text beside it."""

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from villenum.questionnaire import Questionnaire
-from villenum.stats import round_half_up, safe_divide, top_k, wilson_interval
+from villenum.stats import matches_published, safe_divide, top_k, wilson_interval
 
 
 def domain_counts(projects: pd.DataFrame, q: Questionnaire, confidence: float = 0.95) -> pd.DataFrame:
@@ -50,11 +49,14 @@ def bottom_domains(counts: pd.DataFrame, k: int = 3, by: str = "n_projects") -> 
 
 
 def compare_shares(counts: pd.DataFrame, published: pd.DataFrame, q: Questionnaire, decimals: int = 0) -> pd.DataFrame:
-    """Our percent shares against published ones; rounded_match: ours rounded half-up to `decimals` equals theirs."""
+    """Our percent shares against published ones: [domain, share, published_share, difference, rounded_match].
+
+    share, published_share and difference are percentage points; rounded_match (boolean, <NA> when a side is
+    missing) is `stats.matches_published`: ours rounded half up to `decimals` places is the printed figure.
+    """
     theirs = pd.DataFrame({"domain": q.to_code(published["domain"].astype("string"), "domain"),
                            "published_share": pd.to_numeric(published["share"]).astype(float)})
     out = counts[["domain", "share"]].merge(theirs, on="domain", how="left")
-    rounded = round_half_up(out["share"], decimals)
-    match = pd.array(np.isclose(rounded, out["published_share"]), dtype="boolean")
+    match = pd.array(matches_published(out["share"], out["published_share"], decimals), dtype="boolean")
     match[out["published_share"].isna().to_numpy() | out["share"].isna().to_numpy()] = pd.NA
     return out.assign(difference=out["share"] - out["published_share"], rounded_match=match)

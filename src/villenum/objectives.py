@@ -1,13 +1,21 @@
 """Scores of the four objectives ranked by each collectivité: shares, mean ranks, Borda, Copeland, agreement.
 
-Rules for partial rankings (half-filled questionnaires, rank <NA>):
-- a collectivité "answered" if it ranked at least one objective; first_share, borda and mean-rank use only those;
+Rules for partial rankings (half-filled questionnaires, rank <NA>), one convention per method
+(docs/statistics.md):
+- a collectivité "answered" if it ranked at least one objective; every score uses only those;
+- first_share: share of answering collectivités ranking the objective first (Wilson interval);
+- mean_rank: mean of the ranks given to the objective, over the collectivités that ranked it (unranked: left out);
+  its variant mean_rank_bottom puts the objectives a collectivité left unranked tied at the bottom, sharing the
+  positions it did not give (ranks 1 and 2 given -> 3.5 each), over every answering collectivité;
 - Borda: rank r earns (4 - r) points (3, 2, 1, 0); the objectives a collectivité left unranked share equally the
-  points it did not give (6 minus the points given), e.g. ranks 1 and 2 given -> each unranked objective gets 0.5;
-  the score is the mean number of points per answering collectivité (0..3);
+  points it did not give, i.e. Borda = 4 - mean_rank_bottom exactly; the score is the mean per answering one (0..3);
 - pairwise: a is before b if a is ranked and b is unranked or ranked lower; two unranked objectives are not compared;
 - Copeland: pairwise wins minus pairwise losses (a wins against b if more collectivités put a before b), -3..3;
-- Kendall's W and Friedman use only collectivités that ranked all four objectives (`n_excluded` says how many not).
+- Kendall's W and Friedman: convention "complete" uses only collectivités that ranked all four objectives
+  (`n_excluded` says how many not); convention "bottom" uses every answering collectivité, unranked tied at the
+  bottom (tie-corrected).
+Positions: 1 is the best; scores equal to 9 decimals share a position (stats.positions).
+Intervals and the stability of positions: villenum.rank_intervals.
 Every column named share* is a percentage (0..100).
 """
 
@@ -18,10 +26,11 @@ import pandas as pd
 from scipy import stats as st
 from scipy.special import xlogy
 
-from villenum.stats import bootstrap, degenerate, safe_divide, wilson_interval
+from villenum.stats import degenerate, positions, safe_divide, wilson_interval
 
 METHODS = ("first_share", "mean_rank", "borda", "copeland")
 LOWER_IS_BETTER = ("mean_rank",)
+CONVENTIONS = ("complete", "bottom")
 
 
 def objective_codes(objectives: pd.DataFrame) -> list[str]:
@@ -59,27 +68,42 @@ def _pairwise_counts(ranks: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray
     return count, (weights @ compared.reshape(n, m * m)).reshape(-1, m, m)
 
 
-def _score_table(ranks: np.ndarray, weights: np.ndarray, objectives: list[str]) -> pd.DataFrame:
-    """All four scores for each row of weights: replicates x (method, objective) columns."""
+def _ratio_parts(ranks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per collectivité, numerators y and denominators r of mean_rank then Borda: each is sum(w y) / sum(w r).
+
+    mean_rank: y = rank given (0 if unranked), r = 1 if ranked; Borda: y = points (unranked share the points left),
+    r = 1 if the collectivité answered. Both are (collectivités x 2 objectives-blocks) arrays.
+    """
     m = ranks.shape[1]
     ranked = ~np.isnan(ranks)
     answered = ranked.any(axis=1)
-    n_answered = (weights @ answered)[:, None]
-    first = 100 * safe_divide(weights @ (ranks == 1), n_answered)
-    mean = safe_divide(weights @ np.nan_to_num(ranks), weights @ ranked)
     points = m - ranks
     left = safe_divide(m * (m - 1) / 2 - np.nansum(points, axis=1), (~ranked).sum(axis=1))
     points = np.where(ranked, points, left[:, None]) * answered[:, None]
-    borda = safe_divide(weights @ points, n_answered)
+    y = np.hstack([np.nan_to_num(ranks), np.nan_to_num(points)])
+    r = np.hstack([ranked, np.repeat(answered[:, None], m, axis=1)]).astype(float)
+    return y, r
+
+
+def _score_table(ranks: np.ndarray, weights: np.ndarray, objectives: list[str]) -> pd.DataFrame:
+    """All four scores for each row of weights: replicates x (method, objective) columns."""
+    answered = (~np.isnan(ranks)).any(axis=1)
+    first = 100 * safe_divide(weights @ (ranks == 1), (weights @ answered)[:, None])
+    y, r = _ratio_parts(ranks)
+    mean_borda = safe_divide(weights @ y, weights @ r)
     count, _ = _pairwise_counts(ranks, weights)
     copeland = np.sign(count - count.transpose(0, 2, 1)).sum(axis=2)
     columns = pd.MultiIndex.from_product([METHODS, objectives], names=["method", "objective"])
-    return pd.DataFrame(np.hstack([first, mean, borda, copeland]), columns=columns)
+    return pd.DataFrame(np.hstack([first, mean_borda, copeland]), columns=columns)
 
 
 def share_ranked_first(objectives: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
     """Percent of answering collectivités ranking each objective first, with Wilson intervals."""
-    matrix = _ranks(objectives)
+    return _first_shares(_ranks(objectives), confidence)
+
+
+def _first_shares(matrix: pd.DataFrame, confidence: float) -> pd.DataFrame:
+    """`share_ranked_first` of a rank matrix: objective, n_first, n_answered, share, ci_low, ci_high (percent)."""
     n_first = matrix.eq(1).sum().to_numpy()
     n_answered = int(matrix.notna().any(axis=1).sum())
     low, high = wilson_interval(n_first, n_answered, confidence)
@@ -121,41 +145,68 @@ def score_objectives(objectives: pd.DataFrame) -> pd.DataFrame:
 
     position 1 is the best (highest score, lowest mean rank); ties share the best position (1, 1, 3, ...).
     """
-    matrix = _ranks(objectives)
+    return _scores(_ranks(objectives))
+
+
+def _scores(matrix: pd.DataFrame) -> pd.DataFrame:
+    """`score_objectives` of a rank matrix."""
     table = _score_table(matrix.to_numpy(), np.ones((1, len(matrix))), list(matrix.columns))
     out = table.iloc[0].rename("score").reset_index()
     direction = np.where(out["method"].isin(LOWER_IS_BETTER), 1.0, -1.0)
-    position = (out["score"] * direction).groupby(out["method"]).rank(method="min")
+    position = (out["score"] * direction).groupby(out["method"]).transform(positions, lower_is_better=True)
     return out.assign(position=position.astype("Int64"))
 
 
-def bootstrap_objective_scores(objectives: pd.DataFrame, n_boot: int = 1000, seed: int = 0,
-                               confidence: float = 0.95) -> pd.DataFrame:
-    """score_objectives with percentile intervals from resampling collectivités with replacement."""
+def bottom_tied(matrix: pd.DataFrame) -> pd.DataFrame:
+    """Rank matrix of answering collectivités, unranked objectives tied at the positions left (mid-rank).
+
+    Ranks 1 and 2 given -> the two unranked objectives get 3.5 each; collectivités that ranked nothing are dropped.
+    """
+    answered = matrix[matrix.notna().any(axis=1)]
+    m = matrix.shape[1]
+    left = safe_divide(m * (m + 1) / 2 - answered.sum(axis=1), answered.isna().sum(axis=1))
+    values = answered.to_numpy()
+    return pd.DataFrame(np.where(np.isnan(values), left[:, None], values),
+                        index=answered.index, columns=answered.columns)
+
+
+def _rankings(objectives: pd.DataFrame, convention: str) -> tuple[np.ndarray, int]:
+    """Within-collectivité ranks (ties averaged) used by W and Friedman under `convention`; number excluded."""
+    if convention not in CONVENTIONS:
+        raise ValueError(f"unknown convention {convention!r}; allowed: {', '.join(CONVENTIONS)}")
     matrix = _ranks(objectives)
-    values, codes = matrix.to_numpy(), list(matrix.columns)
-    out = bootstrap(matrix.reset_index(), "collectivite_id", lambda _, w: _score_table(values, w, codes),
-                    n_boot=n_boot, seed=seed, confidence=confidence)
-    return out.rename(columns={"estimate": "score"})
+    used = matrix[matrix.notna().all(axis=1)] if convention == "complete" else bottom_tied(matrix)
+    return st.rankdata(used.to_numpy(), axis=1), len(matrix) - len(used)
 
 
-def _complete(objectives: pd.DataFrame) -> tuple[np.ndarray, int]:
-    """Within-collectivité ranks (ties averaged) of collectivités that ranked every objective; number excluded."""
+def mean_rank_conventions(objectives: pd.DataFrame) -> pd.DataFrame:
+    """Mean rank of each objective under both conventions for unranked objectives, side by side.
+
+    Columns: objective; mean_rank (ranks 1..4, over the collectivités that ranked it) and n_ranked;
+    mean_rank_bottom (unranked tied at the bottom, over every answering collectivité) and n_answered;
+    borda (points 0..3, = 4 - mean_rank_bottom).
+    """
     matrix = _ranks(objectives)
-    complete = matrix.notna().all(axis=1)
-    return st.rankdata(matrix[complete].to_numpy(), axis=1), int((~complete).sum())
+    bottom = bottom_tied(matrix)
+    return pd.DataFrame({"objective": matrix.columns, "mean_rank": matrix.mean().to_numpy(),
+                         "n_ranked": matrix.count().to_numpy(), "mean_rank_bottom": bottom.mean().to_numpy(),
+                         "n_answered": len(bottom), "borda": matrix.shape[1] - bottom.mean().to_numpy()})
 
 
-def kendall_w(objectives: pd.DataFrame) -> pd.DataFrame:
-    """Kendall's coefficient of concordance W (tie-corrected) with its chi-square test, on complete rankings."""
-    ranks, n_excluded = _complete(objectives)
+def kendall_w(objectives: pd.DataFrame, convention: str = "complete") -> pd.DataFrame:
+    """Kendall's coefficient of concordance W (tie-corrected) with its chi-square test.
+
+    convention "complete": collectivités that ranked every objective; "bottom": every answering one, unranked
+    tied at the bottom. One row: w (0..1), chi2, dof, p_value, n_raters, n_items, n_excluded.
+    """
+    ranks, n_excluded = _rankings(objectives, convention)
     m, n = ranks.shape
     ties = ((ranks[:, :, None] == ranks[:, None, :]).sum(axis=2) ** 2 - 1).sum()  # sum over groups of t^3 - t
     denominator = m**2 * (n**3 - n) - m * ties
     row = {"w": np.nan, "chi2": np.nan, "dof": n - 1, "p_value": np.nan, "n_raters": m, "n_items": n,
            "n_excluded": n_excluded}
     if m < 2 or denominator <= 0:
-        degenerate(f"Kendall's W needs 2+ complete, not all-tied rankings (got {m} complete): NaN")
+        degenerate(f"Kendall's W needs 2+ {convention}, not all-tied rankings (got {m}): NaN")
     else:
         totals = ranks.sum(axis=0)
         row["w"] = 12 * ((totals - totals.mean()) ** 2).sum() / denominator
@@ -164,12 +215,12 @@ def kendall_w(objectives: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame([row])
 
 
-def friedman_test(objectives: pd.DataFrame) -> pd.DataFrame:
-    """Friedman test (scipy, tie-corrected) that the objectives are ranked alike, on complete rankings."""
-    ranks, n_excluded = _complete(objectives)
+def friedman_test(objectives: pd.DataFrame, convention: str = "complete") -> pd.DataFrame:
+    """Friedman test (scipy, tie-corrected) that the objectives are ranked alike: [statistic, p_value, n, n_excluded]."""
+    ranks, n_excluded = _rankings(objectives, convention)
     row = {"statistic": np.nan, "p_value": np.nan, "n": ranks.shape[0], "n_excluded": n_excluded}
     if ranks.shape[0] < 2 or (ranks == ranks[:, :1]).all():
-        degenerate(f"Friedman test needs 2+ complete, not all-tied rankings (got {ranks.shape[0]}): NaN")
+        degenerate(f"Friedman test needs 2+ {convention}, not all-tied rankings (got {ranks.shape[0]}): NaN")
     else:
         row["statistic"], row["p_value"] = st.friedmanchisquare(*ranks.T)
     return pd.DataFrame([row])
@@ -205,11 +256,17 @@ def cited_shares(objectives: pd.DataFrame, confidence: float = 0.95) -> pd.DataF
 
 
 def agreement_tests(objectives: pd.DataFrame) -> pd.DataFrame:
-    """Kendall's W and the Friedman test side by side: long table [test, statistic, dof, p_value, w, n, n_excluded]."""
-    kw, fr = kendall_w(objectives).iloc[0], friedman_test(objectives).iloc[0]
-    return pd.DataFrame([
-        {"test": "kendall_w", "statistic": kw["chi2"], "dof": kw["dof"], "p_value": kw["p_value"], "w": kw["w"],
-         "n": kw["n_raters"], "n_excluded": kw["n_excluded"]},
-        {"test": "friedman", "statistic": fr["statistic"], "dof": kw["dof"], "p_value": fr["p_value"], "w": np.nan,
-         "n": fr["n"], "n_excluded": fr["n_excluded"]},
-    ])
+    """Kendall's W and Friedman under both conventions for unranked objectives (complete rankings; bottom-tied).
+
+    Long table, one row per (test, convention): statistic (chi-square), dof, p_value, w (Kendall only, 0..1),
+    n (collectivités used), n_excluded.
+    """
+    rows = []
+    for convention in CONVENTIONS:
+        kw = kendall_w(objectives, convention).iloc[0]
+        fr = friedman_test(objectives, convention).iloc[0]
+        rows += [{"test": "kendall_w", "convention": convention, "statistic": kw["chi2"], "dof": kw["dof"],
+                  "p_value": kw["p_value"], "w": kw["w"], "n": kw["n_raters"], "n_excluded": kw["n_excluded"]},
+                 {"test": "friedman", "convention": convention, "statistic": fr["statistic"], "dof": kw["dof"],
+                  "p_value": fr["p_value"], "w": np.nan, "n": fr["n"], "n_excluded": fr["n_excluded"]}]
+    return pd.DataFrame(rows)

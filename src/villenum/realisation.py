@@ -1,8 +1,12 @@
 """Realisation by domain: status counts, share of projects completed, and tests of association.
 
 Projects with an unknown status are counted (status "unknown") but set aside from ratios and tests.
-Projects are clustered within collectivités: the Wilson intervals, chi-square and Fisher p-values treat them as
-independent and are therefore optimistic.
+Projects are clustered within collectivités: the Wilson and Newcombe intervals, chi-square and Fisher p-values
+treat them as independent and are therefore optimistic; `stats.support` over cluster resamples of collectivités
+says how often a claim holds when whole collectivités are resampled.
+Directional claims (« ont plus de projets réalisés », « un bon ratio ») are tested one-sided: the named domain(s)
+against the OTHER domains pooled, with the Newcombe interval of the difference of ratios.
+Ratios and differences are proportions (0..1).
 """
 
 from __future__ import annotations
@@ -12,12 +16,12 @@ import pandas as pd
 from scipy import stats as st
 
 from villenum.questionnaire import Questionnaire
-from villenum.stats import degenerate, safe_divide, wilson_interval
+from villenum.stats import cluster_weights, degenerate, newcombe_interval, safe_divide, wilson_interval
 
 UNKNOWN = "unknown"
 GROUP_COLUMNS = ["group", "n_realise_group", "n_known_group", "ratio_group", "ci_low_group", "ci_high_group",
                  "n_realise_rest", "n_known_rest", "ratio_rest", "ci_low_rest", "ci_high_rest", "difference",
-                 "odds_ratio", "p_value"]
+                 "difference_ci_low", "difference_ci_high", "odds_ratio", "p_value", "p_value_greater"]
 
 
 def status_counts(projects: pd.DataFrame, q: Questionnaire) -> pd.DataFrame:
@@ -98,7 +102,12 @@ def volume_ratio_association(ratios: pd.DataFrame) -> pd.DataFrame:
 
 
 def domain_groups_compare(ratios: pd.DataFrame, group: list[str], confidence: float = 0.95) -> pd.DataFrame:
-    """Pooled realisation ratio of a group of domains vs the others: Wilson CIs, difference, Fisher's exact test."""
+    """Pooled realisation ratio of a group of domains against the other domains pooled.
+
+    One row: group; for the group and the rest, n_realise, n_known, ratio (0..1) and its Wilson interval;
+    difference (group - rest, -1..1) with its Newcombe interval (difference_ci_low, difference_ci_high);
+    odds_ratio; p_value (Fisher exact, two-sided) and p_value_greater (one-sided: the group realises more).
+    """
     unknown = sorted(set(group) - set(ratios["domain"]))
     if unknown:
         raise ValueError(f"unknown domain(s) {unknown}; known: {', '.join(ratios['domain'])}")
@@ -107,15 +116,19 @@ def domain_groups_compare(ratios: pd.DataFrame, group: list[str], confidence: fl
     n = np.array([ratios.loc[inside, "n_status_known"].sum(), ratios.loc[~inside, "n_status_known"].sum()])
     low, high = wilson_interval(k, n, confidence)
     ratio = safe_divide(k, n)
+    d_low, d_high = newcombe_interval(k[0], n[0], k[1], n[1], confidence)
     row = {"group": ", ".join(group), "n_realise_group": k[0], "n_known_group": n[0], "ratio_group": ratio[0],
            "ci_low_group": low[0], "ci_high_group": high[0], "n_realise_rest": k[1], "n_known_rest": n[1],
            "ratio_rest": ratio[1], "ci_low_rest": low[1], "ci_high_rest": high[1],
-           "difference": ratio[0] - ratio[1], "odds_ratio": np.nan, "p_value": np.nan}
+           "difference": ratio[0] - ratio[1], "difference_ci_low": d_low, "difference_ci_high": d_high,
+           "odds_ratio": np.nan, "p_value": np.nan, "p_value_greater": np.nan}
     if (n == 0).any():
         degenerate("a side of the comparison has no project of known status: no test")
     else:
-        res = st.fisher_exact(np.column_stack([k, n - k]))
+        table = np.column_stack([k, n - k])
+        res = st.fisher_exact(table)
         row["odds_ratio"], row["p_value"] = res.statistic, res.pvalue
+        row["p_value_greater"] = st.fisher_exact(table, alternative="greater").pvalue
     return pd.DataFrame([row])
 
 
@@ -128,3 +141,41 @@ def group_comparisons(ratios: pd.DataFrame, groups: list[list[str]], confidence:
     if rows:
         return pd.concat(rows, ignore_index=True)
     return pd.DataFrame(columns=GROUP_COLUMNS)
+def each_against_rest(ratios: pd.DataFrame, domains: list[str], confidence: float = 0.95) -> pd.DataFrame:
+    """`domain_groups_compare` of each named domain alone against all the other domains pooled (X excluded).
+
+    One row per domain, in the order given, with the columns of `domain_groups_compare` (group = the domain).
+    This is the test of « X a un bon ratio »: X is compared with the others, never with a median including X.
+    """
+    return pd.concat([domain_groups_compare(ratios, [d], confidence) for d in domains], ignore_index=True)
+
+
+def direction_support(collectivites: pd.DataFrame, projects: pd.DataFrame, groups: dict[str, list[str]],
+                      q: Questionnaire, n_boot: int = 1000, seed: int = 0) -> pd.DataFrame:
+    """How often each named group of domains realises more than the other domains pooled, over cluster resamples.
+
+    Collectivités are drawn with replacement with all their projects (`stats.cluster_weights`, the same resamples
+    as `stats.cluster_resamples` with this seed). One row per group: claim (its key in `groups`), group (domains),
+    difference (pooled ratio of the group minus that of the rest, 0..1 scale, on the data), support (share 0..1
+    of resamples where the difference is > 0; a resample where a side has no project of known status counts
+    against), n_boot.
+    """
+    ids = pd.Index(collectivites["collectivite_id"].astype("string"))
+    codes = ids.get_indexer(projects["collectivite_id"].astype("string"))
+    if (codes < 0).any():
+        raise ValueError("projects name collectivités absent from the collectivités table")
+    known = projects["status"].notna().to_numpy(dtype=bool)
+    realised = projects["status"].eq(realised_status(q)).fillna(False).to_numpy(dtype=bool)
+    weights = np.vstack([np.ones(len(ids)), cluster_weights(len(ids), n_boot, seed)])  # row 0: the data
+    rows = []
+    for claim, group in groups.items():
+        inside = projects["domain"].isin(group).to_numpy(dtype=bool)
+        ratios = []
+        for side in (inside, ~inside):
+            k = weights @ np.bincount(codes, weights=realised & side, minlength=len(ids))
+            n = weights @ np.bincount(codes, weights=known & side, minlength=len(ids))
+            ratios.append(safe_divide(k, n))
+        diff = ratios[0] - ratios[1]
+        rows.append({"claim": claim, "group": ", ".join(group), "difference": diff[0],
+                     "support": float(np.mean(diff[1:] > 0)), "n_boot": n_boot})
+    return pd.DataFrame(rows, columns=["claim", "group", "difference", "support", "n_boot"])

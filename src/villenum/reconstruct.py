@@ -25,6 +25,7 @@ import pandas as pd
 import villenum
 from villenum import paths, reference, taxonomy
 from villenum.questionnaire import Questionnaire, load_questionnaire
+from villenum.stats import round_half_up as round_printed
 from villenum.digest import sha256_file
 from villenum.codebook import COLLECTIVITES, OBJECTIVES, PROJECTS
 from villenum.io import write_atomic, write_csv_atomic
@@ -92,8 +93,8 @@ def _figure(table: pd.DataFrame, figure_id: str) -> float:
 
 
 def round_half_up(values: np.ndarray | float) -> np.ndarray:
-    """Round to the nearest integer, halves up (as printed percentages are), not to even."""
-    return np.floor(np.asarray(values, dtype=float) + 0.5).astype(int)
+    """Nearest integers (int array), halves up as printed percentages are: the one rule, stats.round_half_up."""
+    return np.asarray(round_printed(values)).astype(int)
 
 
 def published_targets(published: dict[str, pd.DataFrame], q: Questionnaire) -> dict:

@@ -14,14 +14,22 @@ from __future__ import annotations
 import pandas as pd
 
 from villenum import claim_kinds  # noqa: F401  (registers the evaluators)
-from villenum.claims import KINDS, CannotCompute, Evaluation, Inputs, Tables, check_claims, parse_params
+import dataclasses
+
+import numpy as np
+
+from villenum.claims import KINDS, CannotCompute, Evaluation, Inputs, Tables, check_claims, fr_number, parse_params
+from villenum.findings import FINDINGS, compute
 from villenum.questionnaire import Questionnaire
+from villenum.stats import ROBUST_SUPPORT, cluster_resamples
+from villenum.survey import Survey
 
 REPRODUCED, CONTRADICTED, NOT_TESTABLE, SKIPPED = "reproduced", "contradicted", "not testable", "skipped"
+INCONCLUSIVE = "inconclusive"  # survey data: holds (or fails) on the data, but not in >= ROBUST_SUPPORT of resamples
 NOTEBOOKS = {"panel": "01_panel", "objectives": "02_objectives", "domains": "03_domains",
              "realisation": "04_realisation", "flagship": "05_flagship"}
-COLUMNS = ["claim_id", "finding", "claim_fr", "sources", "notebook", "computed", "holds", "evidence", "verdict",
-           "note"]
+COLUMNS = ["claim_id", "finding", "claim_fr", "sources", "notebook", "computed", "holds", "support", "evidence",
+           "verdict", "explanation", "note"]
 
 
 class ClaimError(RuntimeError):
@@ -39,8 +47,11 @@ def evaluate(claim: pd.Series | tuple, inputs: Inputs) -> tuple[Evaluation, str]
 
 
 def verdict(claim_id: str, ev: Evaluation, reconstruction: bool, has_published: bool,
-            built_to_match: frozenset[str] = frozenset()) -> tuple[str, str]:
-    """(evidence, verdict) for an evaluation, given what the data are."""
+            built_to_match: frozenset[str] = frozenset(), support: float = np.nan) -> tuple[str, str]:
+    """(evidence, verdict) for an evaluation, given what the data are and the claim's support across resamples.
+
+    On survey data a claim is « reproduced » only if it holds in at least ROBUST_SUPPORT of the resamples,
+    « contradicted » only if it fails in at least that share, else « inconclusive »."""
     if ev.holds is None:
         return ("none", NOT_TESTABLE)
     outcome = REPRODUCED if ev.holds else CONTRADICTED
@@ -49,36 +60,87 @@ def verdict(claim_id: str, ev: Evaluation, reconstruction: bool, has_published: 
     if not has_published:
         return ("survey data (no published figures for this wave)", SKIPPED)
     if not reconstruction:
-        return ("survey data", outcome)
+        robust = np.isnan(support) or (support >= ROBUST_SUPPORT if ev.holds else support <= 1 - ROBUST_SUPPORT)
+        return ("survey data", outcome if robust else INCONCLUSIVE)
     if claim_id in built_to_match:
         return ("reconstruction, built to match: checks the pipeline, not the study", outcome)
     return ("reconstruction, illustration only: comes from the assumptions", NOT_TESTABLE)
 
 
+def _share(support: float) -> str:
+    return f"{fr_number(100 * support)}\u202f%"
+
+
+def explain(ev: Evaluation, evidence: str, outcome: str, support: float, n_boot: int, note: str) -> str:
+    """One French sentence saying why the verdict is what it is."""
+    resampled = "" if np.isnan(support) else f" (elle tient dans {_share(support)} des {n_boot} " \
+        "rééchantillonnages des collectivités)"
+    if ev.holds is None:
+        return "Non testable : " + (note.removeprefix("cannot compute: ") or "aucune donnée ne permet d'en juger") + "."
+    if evidence == "published aggregates":
+        return f"Les chiffres publiés eux-mêmes {'confirment' if ev.holds else 'contredisent'} l'affirmation."
+    if outcome == SKIPPED:
+        return (f"Vague sans chiffres publiés : l'affirmation {'tient' if ev.holds else 'ne tient pas'} dans ces "
+                f"données{resampled}.")
+    if evidence.startswith("reconstruction, built"):
+        return ("Données reconstruites pour respecter ce chiffre publié : le retrouver vérifie le calcul, "
+                f"pas l'étude{resampled}.")
+    if outcome == NOT_TESTABLE:
+        return "Non testable ici : sur la reconstruction, ce résultat vient des hypothèses, pas d'une enquête."
+    threshold = _share(ROBUST_SUPPORT)
+    if outcome == INCONCLUSIVE:
+        return (f"L'affirmation {'tient' if ev.holds else 'ne tient pas'} dans les données, mais pas de façon "
+                f"robuste{resampled} ; seuil : {threshold}.")
+    return f"L'affirmation {'tient' if ev.holds else 'ne tient pas'} dans les données{resampled} ; seuil : {threshold}."
+
+
+def claim_support(claims: pd.DataFrame, inputs: Inputs, survey: Survey, n_boot: int, seed: int) -> dict[str, float]:
+    """Share (0-1) of cluster resamples of collectivités in which each claim holds (a resample where it cannot be
+    computed counts against it). Claims of findings without resampling (the panel) are left out. The tables of
+    a finding are recomputed once per resample (findings.compute) and every claim of the finding judged on them."""
+    wanted = claims[claims["finding"].isin(list(FINDINGS))]
+    hits = dict.fromkeys(wanted["claim_id"], 0)
+    if not hits or n_boot < 1:
+        return {}
+    for resample in cluster_resamples(survey, n_boot, seed):
+        for finding, group in wanted.groupby("finding", sort=False):
+            tables = dataclasses.replace(inputs, results=compute(resample, finding))
+            for claim in group.itertuples(index=False):
+                hits[claim.claim_id] += evaluate(claim, tables)[0].holds is True
+    return {claim_id: n / n_boot for claim_id, n in hits.items()}
+
+
 def build_scorecard(claims: pd.DataFrame, results: Tables, published: Tables | None, reconstruction: bool,
                     questionnaire: Questionnaire, reference: Tables | None = None,
-                    built_to_match: frozenset[str] = frozenset(), finding: str | None = None) -> pd.DataFrame:
-    """One row per claim: columns claim_id, finding, claim_fr, sources, notebook, computed (text), holds
-    (True/False/None), evidence, verdict, note.
+                    built_to_match: frozenset[str] = frozenset(), finding: str | None = None,
+                    survey: Survey | None = None, n_boot: int = 200, seed: int = 0) -> pd.DataFrame:
+    """One row per claim: columns claim_id, finding, claim_fr, sources, notebook, computed (French text), holds
+    (True/False/None), support (share 0-1 of cluster resamples where the claim holds; NaN when not measured),
+    evidence, verdict, explanation (one French sentence), note.
 
     `published`: the data wave's own published tables (None or empty: verdicts « skipped »); `reference`: the
     published tables of the claims' wave (targets such as `published:figures:n_domains`), default `published`;
-    `built_to_match`: the claims a reconstruction was generated to meet.
+    `built_to_match`: the claims a reconstruction was generated to meet; `survey`: the record-level data, whose
+    collectivités are resampled `n_boot` times (seed `seed`) to measure each data-based claim's support.
     """
     selected = check_claims(claims if finding is None else claims[claims["finding"] == finding])
     inputs = Inputs(results, published or {}, reference if reference is not None else (published or {}),
                     questionnaire)
+    evaluations = [evaluate(claim, inputs) for claim in selected.itertuples(index=False)]
+    on_data = selected[[ev.basis == "data" and ev.holds is not None for ev, _ in evaluations]]
+    supports = claim_support(on_data, inputs, survey, n_boot, seed) if survey is not None else {}
     rows = []
-    for claim in selected.itertuples(index=False):
-        ev, note = evaluate(claim, inputs)
-        evidence, outcome = verdict(claim.claim_id, ev, reconstruction, bool(published), built_to_match)
-        rows.append([claim.claim_id, claim.finding, claim.claim_fr, claim.sources,
-                     NOTEBOOKS.get(claim.finding, ""), ev.computed, ev.holds, evidence, outcome, note])
+    for claim, (ev, note) in zip(selected.itertuples(index=False), evaluations):
+        support = supports.get(claim.claim_id, np.nan)
+        evidence, outcome = verdict(claim.claim_id, ev, reconstruction, bool(published), built_to_match, support)
+        rows.append([claim.claim_id, claim.finding, claim.claim_fr, claim.sources, NOTEBOOKS.get(claim.finding, ""),
+                     ev.computed, ev.holds, support, evidence, outcome,
+                     explain(ev, evidence, outcome, support, n_boot, note), note])
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
 def to_markdown(card: pd.DataFrame) -> str:
     """The closing sentences of a notebook: each published statement, what the data give, and the verdict."""
-    lines = [f"- « {r.claim_fr} » ({r.sources}) — computed: {r.computed} → **{r.verdict}** ({r.evidence})."
+    lines = [f"- « {r.claim_fr} » ({r.sources}) — calculé : {r.computed} → **{r.verdict}**. {r.explanation}"
              for r in card.itertuples(index=False)]
     return "\n".join(lines)

@@ -1,0 +1,94 @@
+"""Cluster resamples of a whole survey, and the support of a claim across them."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from villenum import paths
+from villenum.realisation import realisation_ratios
+from villenum.stats import ROBUST_SUPPORT, cluster_draws, cluster_resamples, robustness, support
+from villenum.questionnaire import load_questionnaire
+from villenum.survey import Survey, load_survey
+
+DEMO = paths.ROOT / "examples" / "wave-demo"
+
+
+def tiny() -> Survey:
+    """Collectivité a with one project, b with three."""
+    coll = pd.DataFrame({"collectivite_id": ["a", "b"], "name": ["A", "B"]}).astype("string")
+    obj = pd.DataFrame({"collectivite_id": ["a", "b"], "objective": ["bonne_gestion"] * 2,
+                        "rank": pd.array([1, 2], dtype="Int64")}).astype({"collectivite_id": "string"})
+    proj = pd.DataFrame({"project_id": ["p1", "p2", "p3", "p4"], "collectivite_id": ["a", "b", "b", "b"],
+                         "domain": ["energie"] * 4, "status": ["realise"] * 4}).astype("string")
+    return Survey(coll, obj, proj, load_questionnaire("2013"), source="tiny")
+
+
+def test_resamples_carry_objectives_and_projects_with_fresh_ids():
+    survey = load_survey(DEMO)
+    n_proj = survey.projects.groupby("collectivite_id").size()
+    ids = survey.collectivites["collectivite_id"].to_numpy()
+    for draw, resample in zip(cluster_draws(len(ids), 5, 7), cluster_resamples(survey, 5, seed=7)):
+        assert len(resample.collectivites) == len(ids)
+        assert resample.collectivites["collectivite_id"].is_unique and resample.projects["project_id"].is_unique
+        assert len(resample.projects) == n_proj.reindex(ids[draw], fill_value=0).sum()
+        assert set(resample.projects["collectivite_id"]) <= set(resample.collectivites["collectivite_id"])
+        origin = resample.collectivites["collectivite_id"].str.rsplit("@", n=1).str[0]
+        assert sorted(origin) == sorted(ids[draw])
+        assert list(resample.projects.columns) == list(survey.projects.columns)
+        assert resample.projects.dtypes.equals(survey.projects.dtypes)
+        realisation_ratios(resample.projects, resample.questionnaire)  # every analysis runs unchanged
+
+
+def test_resamples_are_deterministic_by_seed():
+    survey = load_survey(DEMO)
+    a = [r.projects for r in cluster_resamples(survey, 3, seed=1)]
+    b = [r.projects for r in cluster_resamples(survey, 3, seed=1)]
+    c = [r.projects for r in cluster_resamples(survey, 3, seed=2)]
+    for x, y in zip(a, b):
+        pd.testing.assert_frame_equal(x, y)
+    assert not all(x.equals(z) for x, z in zip(a, c))
+
+
+def test_support_hand_value():
+    # two collectivités drawn with replacement: {a,a} has 2 projects, {a,b} or {b,a} 4, {b,b} 6;
+    # "at least 4 projects" holds with probability 3/4 (binomial sd over 400 resamples: 0.022, 3 sd = 0.065)
+    share = support(tiny(), lambda s: len(s.projects), lambda n: n >= 4, n_boot=400, seed=5)
+    assert share == pytest.approx(0.75, abs=0.065)
+    assert share == support(tiny(), lambda s: len(s.projects), lambda n: n >= 4, n_boot=400, seed=5)
+    assert support(tiny(), lambda s: len(s.projects), lambda n: None, n_boot=10, seed=5) == 0.0  # cannot say
+
+
+def test_robustness_threshold():
+    assert ROBUST_SUPPORT == 0.95
+    assert robustness(0.95) == "robust" and robustness(0.949) == "fragile" and robustness(np.nan) == "unknown"
+    with pytest.raises(ValueError):
+        support(tiny(), len, bool, n_boot=0)
+
+
+def test_direction_support_equals_generic_support_on_same_resamples():
+    from villenum import realisation as rl
+
+    survey = load_survey(DEMO)
+    group = ["transport"]
+    fast = rl.direction_support(survey.collectivites, survey.projects, {"t": group}, survey.questionnaire, n_boot=40, seed=9).iloc[0]
+    slow = support(survey, lambda s: rl.domain_groups_compare(rl.realisation_ratios(s.projects, s.questionnaire), group),
+                   lambda t: bool(t["difference"].iloc[0] > 0), n_boot=40, seed=9)
+    assert fast["support"] == slow
+    point = rl.domain_groups_compare(rl.realisation_ratios(survey.projects, survey.questionnaire), group).iloc[0]
+    assert fast["difference"] == pytest.approx(point["difference"])
+
+
+def test_support_of_an_order_claim_with_the_scorecard_helpers():
+    # how the scorecard judges « qualité de service, then bonne gestion, then attractivité, then développement
+    # durable » on record-level data: the Borda order must hold strictly in each resample
+    from villenum.objectives import score_objectives
+    from villenum.stats import order_holds
+
+    order = ["qualite_service", "bonne_gestion", "attractivite", "developpement_durable"]
+    survey = load_survey(DEMO)
+    borda = lambda s: score_objectives(s.objectives).query("method == 'borda'").set_index("objective")["score"]  # noqa: E731
+    share = support(survey, borda, lambda b: order_holds(b, order), n_boot=30, seed=4)
+    assert 0.0 <= share <= 1.0
+    assert share == support(survey, borda, lambda b: order_holds(b, order), n_boot=30, seed=4)
+    tied = support(survey, borda, lambda b: order_holds(b.clip(upper=0), order), n_boot=5, seed=4)
+    assert tied == 0.0  # every score tied at 0: a strict order never holds
