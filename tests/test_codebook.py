@@ -86,10 +86,13 @@ def test_bool_rejects():
 
 
 @pytest.mark.parametrize("value, message", [("0", "out of range"), ("5", "out of range"), ("2,5", "not a whole number"),
-                                            ("deux", "not a whole number")])
+                                            ("deux", "not a number"), ("217.000", "ambiguous"),
+                                            ("2,17E+05", "scientific notation"), ("3 %", "a percentage"),
+                                            ("99999999999999999999", "too large"), ("#N/A", "a spreadsheet error"),
+                                            ("=A1+1", "a spreadsheet formula")])
 def test_int_rejects(value, message):
     _, problems = clean(frame(n=[value, "1"]))
-    assert problems[(2, "n")].message == message and problems[(2, "n")].allowed == "a whole number >= 1 and <= 4"
+    assert problems[(2, "n")].message.startswith(message) and problems[(2, "n")].allowed == "a whole number >= 1 and <= 4"
 
 
 def test_int_accepts_french_forms():

@@ -33,6 +33,10 @@ _NOT_CONTROL = bytes(b for b in range(256) if not _CONTROL.match(chr(b)))  # wha
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 _SPACES = "[ \u00a0\u202f\u2009]"  # space, no-break space, narrow no-break space, thin space
 _GROUPED = re.compile(rf"^[+-]?\d{{1,3}}({_SPACES}\d{{3}})+([.,]\d+)?$")
+_PLAIN = re.compile(r"^[+-]?\d+([.,]\d+)?$")
+_AMBIGUOUS = re.compile(r"^[+-]?[1-9]\d{0,2}[.,]\d{3}$")  # 217.000 / 217,000: thousands or decimals?
+_SCIENTIFIC = re.compile(r"^[+-]?\d+([.,]\d+)?[eE][+-]?\d+$")
+_FOREIGN_GROUPS = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+(,\d+)?$|^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 _UMASK = os.umask(0)
 os.umask(_UMASK)  # read once, at import (single-threaded), so that written files get the usual permissions
 
@@ -57,6 +61,7 @@ def _decode(raw: bytes, file: str | Path) -> tuple[str, str]:
     if _looks_utf16(raw):
         raise InputError([problem(file, "the file is UTF-16 text (Excel 'Unicode text'), not UTF-8 or Windows-1252",
                                   allowed=TEXT_ALLOWED)])
+    _check_mixed_encoding(raw, file)
     text, encoding = None, ""
     for enc in ENCODINGS:
         try:
@@ -73,6 +78,29 @@ def _decode(raw: bytes, file: str | Path) -> tuple[str, str]:
         raise InputError([problem(file, f"binary content (control character U+{ord(bad.group()):04X}): not CSV text",
                                   row=line, allowed=TEXT_ALLOWED)])
     return text, encoding
+
+
+def _check_mixed_encoding(raw: bytes, file: str | Path) -> None:
+    """Fail, citing the line, if the bytes are UTF-8 (a BOM or multi-byte characters) up to a byte that is not.
+
+    Such a file was pasted together from a UTF-8 and a Windows-1252 file: read as Windows-1252 it would turn
+    every accent of the UTF-8 part into two wrong letters, so it is reported where the encoding changes.
+    """
+    try:
+        raw.decode("utf-8")
+        return
+    except UnicodeDecodeError as err:
+        start = err.start
+    head = raw[:start]
+    if not (head.startswith(codecs.BOM_UTF8) or not head.isascii()):
+        return  # nothing says UTF-8 before the bad byte: a Windows-1252 file
+    line = head.count(b"\n") + 1
+    begin = head.rfind(b"\n") + 1
+    end = raw.find(b"\n", start)
+    value = raw[begin:end if end >= 0 else len(raw)].decode("cp1252", errors="replace").rstrip("\r")
+    message = (f"the file is UTF-8 up to this line, where byte 0x{raw[start]:02X} is not UTF-8: this part was saved "
+               "as Windows-1252 (pasted from another file?); save the whole file again as CSV UTF-8")
+    raise InputError([problem(file, message, row=line, value=value, allowed=TEXT_ALLOWED)])
 
 
 def column_key(name: str) -> str:
@@ -107,6 +135,32 @@ def _first_nonblank_line(text: str) -> str:
         if m is None:
             return ""
         pos = m.end()
+
+
+def _header_score(line: str, wanted: set[str]) -> int:
+    """How many expected column names (folded) a line holds, split by its best separator."""
+    return max(len(wanted & {column_key(f) for f in _split_header(line, sep)}) for sep in SEPARATORS)
+
+
+def _check_header_line(text: str, file: str | Path, expected: list[str], look: int = 10) -> None:
+    """Fail once, citing line 1, if the header is not the first non-blank line but one of the next `look` lines.
+
+    A title row above the table, or Excel's `sep=;` line, would otherwise make every data row look ragged.
+    """
+    wanted = {column_key(c) for c in expected}
+    lines = _NEWLINE.split(text[:20000], maxsplit=look + 1)[:look]
+    scores = [_header_score(line, wanted) if line.strip() else -1 for line in lines]
+    first = next((i for i, s in enumerate(scores) if s >= 0), None)
+    best = max(range(len(scores)), key=lambda i: (scores[i], -i)) if scores else None
+    if first is None or best == first or scores[best] < min(2, len(wanted)) or scores[best] <= scores[first]:
+        return
+    top = lines[first].strip()
+    if top.lower().startswith("sep="):
+        what = f"line {first + 1} is Excel's separator hint {top!r}, not the header: delete it"
+    else:
+        what = f"line {first + 1} is not the header: the header starts on line {best + 1}; delete the line(s) above it"
+    raise InputError([problem(file, what, row=first + 1, value=lines[first],
+                              allowed=f"the header on line 1: {', '.join(expected)}")])
 
 
 def sniff_separator(text: str, file: str | Path, expected: list[str] | None = None) -> str:
@@ -159,6 +213,31 @@ def _ragged(rows: list[list[str]], lines: list[int], text: str, file: str, sep: 
     return out
 
 
+def _check_merged_lines(rows: list[list[str]], lines: list[int], text: str, file: str, sep: str,
+                        width: int) -> None:
+    """Fail once if a double quote swallows line breaks and, with them, lines that are records of their own.
+
+    A value may hold a line break when quoted; but when the opening line and a continuation line each split,
+    quotes taken as plain characters, into the header's number of fields, they are two records glued by a
+    stray quote (31 of 32 projects would load without a word).
+    """
+    physical: list[str] = []
+    for record, line in zip(rows, lines):
+        inside = sum(f.count("\n") + f.count("\r") for f in record)
+        if not inside:
+            continue
+        physical = physical or _NEWLINE.split(text)
+        span = [len(next(csv.reader([t], delimiter=sep, quoting=csv.QUOTE_NONE), []))
+                for t in physical[line - 1:line + inside]]
+        swallowed = [line + k for k, n in enumerate(span) if k and n == width]
+        if span[0] == width and swallowed:
+            message = (f"a double quote opened on this line is closed only on line {line + inside}: lines {line} to "
+                       f"{line + inside} are read as one record, swallowing line {swallowed[0]}; a double quote "
+                       'inside a value must be doubled ("") or the value left unquoted')
+            raise InputError([problem(file, message, row=line, value=physical[line - 1],
+                                      allowed="CSV text with balanced double quotes")])
+
+
 def read_csv_robust(path: str | Path, expected: list[str] | None = None) -> pd.DataFrame:
     """Read a CSV of strings whatever its encoding (UTF-8/BOM/cp1252) and separator (, ; tab).
 
@@ -172,6 +251,8 @@ def read_csv_robust(path: str | Path, expected: list[str] | None = None) -> pd.D
     text, encoding = _decode(raw, path.name)
     if not text.strip():
         raise InputError([problem(path.name, "the file is empty", allowed="a header line and data rows")])
+    if expected:
+        _check_header_line(text, path.name, expected)
     sep = sniff_separator(text, path.name, expected)
     utf8 = (raw[len(codecs.BOM_UTF8):] if raw.startswith(codecs.BOM_UTF8) else raw) if encoding == "utf-8-sig" else None
     del raw
@@ -247,6 +328,7 @@ def _read_careful(text: str, file: str, sep: str) -> pd.DataFrame:
     header = [h.strip() for h in rows[0]]
     while len(header) > 1 and header[-1] == "":
         header.pop()  # trailing separators after the last column name (spreadsheet exports)
+    _check_merged_lines(rows[1:], lines[1:], text, file, sep, len(header))
     ragged = _ragged(rows[1:], lines[1:], text, file, sep, header)
     if ragged:
         raise InputError(ragged)
@@ -262,6 +344,10 @@ def _read_careful(text: str, file: str, sep: str) -> pd.DataFrame:
 def parse_french_number(values: pd.Series) -> pd.Series:
     """Parse numbers written the French way ('1 234,5', '16 %', '16,0%') or plainly; NaN if unparsable.
 
+    Returns float64 values, same index. Unparsable, hence NaN (see `number_issue` for why): text, scientific
+    notation ('2,17E+05': a rounded display), thousands grouped by '.' or ',' ('1.234.567'), and the ambiguous
+    '217.000' / '217,000' (217 or 217000?); a decimal part of three digits is read only after a leading zero or
+    four or more digits ('0,125', '1234,567') or in spaced French grouping ('1 234,567').
     Each distinct text is parsed once when values repeat (ranks, flags), then mapped back.
     """
     values = values.astype("string")
@@ -274,13 +360,37 @@ def parse_french_number(values: pd.Series) -> pd.Series:
 
 
 def _parse_numbers(values: pd.Series) -> pd.Series:
-    """`parse_french_number`, cell by cell (vectorised)."""
+    """`parse_french_number`, cell by cell (vectorised): only plain or French notation is read, the rest is NaN."""
     s = values.str.strip().str.replace("\u2212", "-", regex=False)
     s = s.str.replace(r"\s*%$", "", regex=True)
-    is_grouped = s.str.match(_GROUPED.pattern, na=False)
-    s = s.where(~is_grouped, s.str.replace(_SPACES, "", regex=True))
-    s = s.str.replace(",", ".", regex=False)
+    readable = (s.str.fullmatch(_PLAIN.pattern) | s.str.fullmatch(_GROUPED.pattern)).fillna(False).astype(bool)
+    readable &= ~s.str.fullmatch(_AMBIGUOUS.pattern).fillna(False).astype(bool)
+    s = s.where(readable).str.replace(_SPACES, "", regex=True).str.replace(",", ".", regex=False)
     return pd.to_numeric(s, errors="coerce").astype("float64")
+
+
+def number_issue(text: str, percent: bool = True) -> str:
+    """Why `text` is not read as a number by `parse_french_number` (or, if `percent` is False, has a '%').
+
+    Returns a sentence saying what was seen and what to write instead, or "" if the text is a readable number.
+    Written by hand: no parsing library refuses the notations that are ambiguous between French and English.
+    """
+    s = str(text).strip().replace("\u2212", "-")
+    if s.endswith("%") and not percent:
+        return "a percentage where a count is expected: write the number alone"
+    s = re.sub(r"\s*%$", "", s)
+    if _AMBIGUOUS.fullmatch(s):
+        whole, dec = re.split(r"[.,]", s)
+        return (f"ambiguous: {whole}{s[len(whole)]}{dec} may be {whole} (decimals) or {whole}{dec} (thousands); "
+                f"write {whole}{dec} or {whole} {dec} for thousands, {whole} for decimals")
+    if _SCIENTIFIC.fullmatch(s):
+        return ("scientific notation: the spreadsheet shows a rounded number; format the column as a number "
+                "with every digit (e.g. 217 000) and export again")
+    if _PLAIN.fullmatch(s) or _GROUPED.fullmatch(s):
+        return ""
+    if _FOREIGN_GROUPS.fullmatch(s):
+        return "thousands separated by '.' or ',': write the digits alone (1234567) or grouped by spaces (1 234 567)"
+    return "not a number: write digits, with ',' or '.' for decimals and spaces between thousands"
 
 
 def write_atomic(path: str | Path, data: bytes | str) -> Path:
