@@ -122,7 +122,8 @@ def _what_column_holds(col: Column) -> str:
     if col.kind.startswith("label:"):
         return f"a {col.kind.split(':', 1)[1]} label (see docs/codebook.md)"
     return {"int": _range_text(col), "bool": "true/false, oui/non, 1/0, x (yes)", "regex": col.doc or str(col.pattern),
-            "enum": ", ".join(col.enum)}.get(col.kind, f"{col.kind}: plain text typed as a value")
+            "enum": ", ".join(col.enum), "id": "an identifier, typed as a value (not computed)"}.get(
+        col.kind, "text, typed as a value (not computed)")
 
 
 def _number_problems(file: str, col: Column, raw: pd.Series, num: pd.Series) -> tuple[pd.Series, list[Problem]]:
