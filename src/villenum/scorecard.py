@@ -106,9 +106,17 @@ def _panel_50k(res: Tables, pub: Tables) -> Evaluation:
 FULL_RANKING_METHODS = ["mean_rank", "borda", "copeland"]  # first_share says nothing below first place
 
 
+def _known(values: pd.Series | float, what: str) -> None:
+    """Raise ValueError (the scorecard's « cannot compute ») saying `what` is unknown if any value is NaN."""
+    if pd.Series(values, dtype="float64").isna().any():
+        raise ValueError(f"{what} unknown on these data (NaN)")
+
+
 def _objective_positions(res: Tables) -> pd.DataFrame:
     """Objective positions (1 = first) per scoring method that ranks every objective."""
-    return res["objectives_scores"].pivot(index="objective", columns="method", values="position")[FULL_RANKING_METHODS]
+    scores = res["objectives_scores"]
+    _known(scores.loc[scores["method"] == "mean_rank", "score"], "no objective is ranked: mean ranks")
+    return scores.pivot(index="objective", columns="method", values="position")[FULL_RANKING_METHODS]
 
 
 @evaluator("objectives_top_two")
@@ -133,6 +141,7 @@ def _order(res: Tables, pub: Tables) -> Evaluation:
 @evaluator("objectives_fluctuating")
 def _fluctuating(res: Tables, pub: Tables) -> Evaluation:
     disp = res["objectives_dispersion"].set_index("objective")["sd_rank"].sort_values(ascending=False)
+    _known(disp, "too few rankings: rank spreads")
     ok = set(disp.index[:2]) == {"attractivite", "developpement_durable"}
     return Evaluation("rank sd: " + ", ".join(f"{k} {v:.2f}" for k, v in disp.items()), ok, "data")
 
@@ -227,6 +236,8 @@ def _energie6(res: Tables, pub: Tables) -> Evaluation:
 def _small_higher(res: Tables, pub: Tables) -> Evaluation:
     group = res["realisation_groups"].iloc[0]
     assoc = res["realisation_association"].iloc[0]
+    _known(group[["ratio_group", "ratio_rest", "difference"]], "no project of known status in a group: ratios")
+    _known(assoc["spearman_rho"], "too few domains with varying counts and ratios: Spearman's rho")
     ok = bool(group["difference"] > 0 and assoc["spearman_rho"] < 0)
     return Evaluation(f"realised: named domains {group['ratio_group']:.0%} vs rest {group['ratio_rest']:.0%} "
                       f"(Fisher p = {group['p_value']:.3g}); Spearman rho(volume, ratio) = "
@@ -238,6 +249,7 @@ def _good(res: Tables, pub: Tables) -> Evaluation:
     ratios = res["realisation_ratios"].set_index("domain")["ratio"]
     median = ratios.median()
     pair = ratios[["loisirs_culture", "e_citoyennete"]]
+    _known(pd.concat([pair, pd.Series([median])]), "no project of known status in these domains: ratios")
     return Evaluation(", ".join(f"{_fr([d])} {v:.0%}" for d, v in pair.items()) + f"; median domain {median:.0%}",
                       bool((pair >= median).all()), "data")
 
