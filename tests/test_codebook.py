@@ -156,3 +156,26 @@ def test_codebook_tables():
         assert set(table.key) <= set(table.column_names)
         assert all(c.kind in ("id", "text", "int", "bool", "regex", "enum") or c.kind.startswith("label:")
                    for c in table.columns)
+
+
+@pytest.mark.parametrize("table, header, want", [
+    ("collectivites", "id", "collectivite_id"), ("projects", "id", "project_id"),
+    ("projects", "city_id", "collectivite_id"), ("collectivites", "Nom", "name"), ("collectivites", "Type", "kind"),
+    ("projects", "Type", "project_type"), ("collectivites", "Code INSEE", "insee_code"),
+    ("collectivites", "SIREN EPCI", "epci_siren"), ("objectives", "rang", "rank"), ("projects", "statu", "status"),
+    ("collectivites", "commentaire", None), ("objectives", "city", "collectivite_id"),
+])
+def test_unknown_header_suggestion(table, header, want):
+    tables = {t.name: t for t in cb.TABLES}
+    assert cb.suggest_column(header, tables[table]) == want
+
+
+@pytest.mark.parametrize("value, message", [("#N/A", "a spreadsheet error value"), ("#VALEUR!", "a spreadsheet error"),
+                                            ("Err:502", "a spreadsheet error"), ("=A1+1", "a spreadsheet formula"),
+                                            ('=HYPERLINK("x")', "a spreadsheet formula"),
+                                            ("@SOMME(A2:A5)", "a spreadsheet formula")])
+def test_text_refuses_spreadsheet_errors_and_formulas(value, message):
+    col = cb.Column("label", "text")
+    out, problems = cb._clean_column("t.csv", col, pd.Series([value, "- Wifi", "+ de bornes"], dtype="string"))
+    assert [p.row for p in problems] == [2] and problems[0].message.startswith(message)
+    assert out.tolist()[1:] == ["- Wifi", "+ de bornes"]

@@ -77,3 +77,14 @@ def test_every_code_label_and_gloss_is_in_the_codebook_doc():
             assert f"`{code}`" in doc, (field, code)
             assert taxonomy.labels_fr(field)[code] in doc, (field, code)
             assert taxonomy.glosses_en(field)[code] in doc, (field, code)
+
+
+@pytest.mark.parametrize("label, field", [("réalisé ❌", "status"), ("Transports 🚲", "domain"),
+                                          ("commune 🏛", "kind"), ("Еducation", "domain")])
+def test_folding_never_deletes_what_it_does_not_understand(label, field):
+    assert pd.isna(taxonomy.to_code(pd.Series([label]), field).iloc[0])
+
+
+def test_folding_keeps_symbols_and_ligatures_as_letters():
+    got = taxonomy.normalise_text(pd.Series(["réalisé ❌", "Œuvre", "ﬁ–x", "İ"])).tolist()
+    assert got == ["realise ❌", "oeuvre", "fi x", "i"]
