@@ -159,33 +159,41 @@ def test_cli_runs_write_nothing(cli_runs):
 
 
 @pytest.fixture(scope="module")
-def loading_runs(tmp_path_factory) -> dict:
-    """`reproduce --jobs 2` once per loading case, one case after the other, each into its own temporary folder."""
+def loading_runs(tmp_path_factory):
+    """`reproduce --jobs 2` once per loading case, run when a test first asks for it (so `-k` selects), each into
+    its own temporary folder; returns a function case -> (folder, completed process)."""
     root = tmp_path_factory.mktemp("loading")
-    runs = {}
-    for case in LOADING:
-        out = root / case.name
-        runs[case.name] = (out, run_cli("reproduce", "--quiet", "--force", "--jobs", "2", "--wave", "awkward",
-                                        "--survey-dir", str(case), "--output-dir", str(out / "processed"),
-                                        "--report-dir", str(out / "reports")))
-    return runs
+    runs: dict[str, tuple[Path, subprocess.CompletedProcess]] = {}
+
+    def run(case: Path) -> tuple[Path, subprocess.CompletedProcess]:
+        if case.name not in runs:
+            out = root / case.name
+            runs[case.name] = (out, run_cli("reproduce", "--quiet", "--force", "--jobs", "2", "--wave", "awkward",
+                                            "--survey-dir", str(case), "--output-dir", str(out / "processed"),
+                                            "--report-dir", str(out / "reports")))
+        return runs[case.name]
+    return run
 
 
 @pytest.mark.parametrize("case", LOADING, ids=lambda c: c.name)
 def test_reproduce_completes_on_loading_case(case, loading_runs):
     """Windows-1252, BOM, zero projects, ratios of 0 and 1, nothing ranked...: every notebook runs to the end."""
-    out, done = loading_runs[case.name]
+    out, done = loading_runs(case)
     assert done.returncode == 0, done.stderr[-3000:]
-    assert "Traceback" not in done.stderr
+    assert not list((out / "reports").glob("*.failed.ipynb"))  # (stderr may carry a kernel's shutdown noise)
     card = pd.read_csv(out / "processed" / "scorecard.csv")
     assert list(card["claim_id"]) == list(pd.read_csv(paths.published_dir("2013") / "claims.csv")["claim_id"])
     exp = expected(case)
     if exp.get("notebooks_warn"):  # degenerate results are stated in the notebooks, with a figure, not a crash
         text = "".join(p.read_text(encoding="utf-8") for p in (out / "reports").glob("0[1-5]_*.ipynb"))
         assert "DegenerateDataWarning" in text or "InputWarning" in text
-    notes = card.set_index("claim_id")["note"].astype("string").fillna("")
-    cannot = set(notes.index[notes.str.startswith("cannot compute: ")])
-    assert cannot == set(exp.get("cannot_compute", [])), notes[notes != ""].to_dict()
+    card = card.set_index("claim_id")
+    notes = card["note"].astype("string").fillna("")
+    cannot = notes.str.startswith("cannot compute: ")
+    assert set(exp.get("cannot_compute", [])) <= set(notes.index[cannot]), notes[notes != ""].to_dict()
+    assert card.loc[cannot, "holds"].isna().all() and (notes[cannot].str.len() > len("cannot compute: ") + 10).all()
+    on_nan = card["computed"].astype("string").str.contains(r"\bnan\b", case=False) & card["holds"].notna()
+    assert not on_nan.any(), card.loc[on_nan, "computed"].to_dict()  # no verdict on an unknown number
     for table in (out / "processed").glob("*.csv"):  # nothing a spreadsheet would execute is written back
         cells = pd.read_csv(table, dtype=str, keep_default_na=False).stack()
         assert not cells.str.match(r"[=@]|#(N/A|REF!|VALUE!|VALEUR!)").any(), table.name

@@ -10,7 +10,8 @@ import pandas as pd
 
 from villenum import taxonomy
 from villenum.errors import Problem, problem
-from villenum.io import column_key, number_issue, parse_french_number
+from villenum.io import column_key
+from villenum.numbers import number_issue, parse_french_number
 
 TRUE = {"true", "1", "oui", "yes", "vrai", "o", "y", "x"}
 FALSE = {"false", "0", "non", "no", "faux", "n"}

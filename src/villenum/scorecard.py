@@ -172,7 +172,11 @@ def _shares(pub: Tables) -> pd.Series:
 
 def _shares_or_data(res: Tables, pub: Tables) -> pd.Series:
     """Share per domain: the published one if any, else the one computed from the data."""
-    return _shares(pub) if pub else res["domains_counts"].set_index("domain")["share"]
+    if pub:
+        return _shares(pub)
+    shares = res["domains_counts"].set_index("domain")["share"]
+    _known(shares, "no project: domain shares")
+    return shares
 
 
 @evaluator("domains_share_table")
@@ -193,6 +197,7 @@ def _most(res: Tables, pub: Tables) -> Evaluation:
         top = set(_shares(pub).nlargest(3, keep="all").index)
         return Evaluation(f"published top three: {_fr(sorted(top))}", top == claimed, "published")
     counts = res["domains_counts"].set_index("domain")["n_projects"]
+    _known(counts.where(counts.sum() > 0), "no project: domain counts")
     top = set(counts.nlargest(3, keep="all").index)
     return Evaluation(f"top three: {_fr(sorted(top))}", top == claimed, "data")
 

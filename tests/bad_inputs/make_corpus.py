@@ -89,7 +89,8 @@ def loads(why: str, counts: dict | None = None, values: list | None = None, **ex
     """expected.json of a case that must load; `values` are (table, where, column, expected value).
 
     Optional: `notebooks_warn=True` (a notebook states a DegenerateDataWarning or InputWarning) and
-    `cannot_compute=[claim_id, ...]` (exactly these scorecard claims say « cannot compute » with the reason).
+    `cannot_compute=[claim_id, ...]` (at least these scorecard claims say « cannot compute » with the reason;
+    on this small base, rank spreads and Spearman's rho are unknown in every case).
     """
     checks = [{"table": t, "where": w, "column": c, "value": v} for t, w, c, v in values or []]
     return {"loads": True, "why": why, "counts": counts or COUNTS, "values": checks, **extra}
