@@ -134,14 +134,16 @@ def _number_problems(file: str, col: Column, raw: pd.Series, num: pd.Series) -> 
     """
     rng = _range_text(col)
     bad = (num.isna() | (num % 1 != 0) | (num.abs() > _MAX_EXACT) | raw.str.contains("%", regex=False)) & raw.notna()
+    if not bad.any():
+        return bad, []
+    texts = pd.unique(raw[bad.to_numpy()])
+    reasons = {t: number_issue(t, percent=False) or ("too large to be a count" if abs(v) > _MAX_EXACT else
+                                                     "not a whole number")
+               for t, v in zip(texts, parse_french_number(pd.Series(texts, dtype="string")))}
+    why = raw.where(bad).map(reasons)
     problems: list[Problem] = []
-    for text in pd.unique(raw[bad.to_numpy()]):
-        why = number_issue(text, percent=False)
-        value = parse_french_number(pd.Series([text])).iloc[0]
-        if not why and abs(value) > _MAX_EXACT:
-            why = "too large to be a count"
-        why = why or "not a whole number"
-        problems += _cell_problems(file, col, bad & raw.eq(text).fillna(False), raw, why, rng)
+    for reason in dict.fromkeys(why.dropna()):
+        problems += _cell_problems(file, col, why.eq(reason).fillna(False), raw, reason, rng)
     return bad, problems
 
 
@@ -234,9 +236,9 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "code_insee": ("insee_code",), "insee": ("insee_code",), "code_commune": ("insee_code",), "cog": ("insee_code",),
     "siren_epci": ("epci_siren",), "siren": ("epci_siren",), "epci": ("epci_siren",), "code_epci": ("epci_siren",),
     "pop": ("population",), "population_municipale": ("population",), "nb_habitants": ("population",),
-    "habitants": ("population",), "collectivite": ("collectivite_id",), "id_collectivite": ("collectivite_id",),
-    "ville": ("collectivite_id",), "city": ("collectivite_id",), "city_id": ("collectivite_id",),
-    "town_id": ("collectivite_id",), "commune": ("collectivite_id",), "id_projet": ("project_id",),
+    "habitants": ("population",), "collectivite": ("name", "collectivite_id"), "id_collectivite": ("collectivite_id",),
+    "ville": ("name", "collectivite_id"), "city": ("name", "collectivite_id"), "city_id": ("collectivite_id",),
+    "town_id": ("collectivite_id",), "commune": ("name", "collectivite_id"), "id_projet": ("project_id",),
     "objectif": ("objective",), "rang": ("rank",), "classement": ("rank",), "cite": ("cited",), "citee": ("cited",),
     "domaine": ("domain",), "secteur": ("domain",), "statut": ("status",), "etat": ("status",),
     "avancement": ("status",), "origine": ("origin",), "reconstruit": ("reconstructed",),
