@@ -248,3 +248,9 @@ def test_quoted_line_break_is_kept(tmp_path):
     path = tmp_path / "t.csv"
     path.write_text('a,b,c\n1,"x,\ny",z\n3,u,v\n', encoding="utf-8")
     assert vio.read_csv_robust(path)["b"].tolist() == ["x,\ny", "u"]
+
+
+def test_well_quoted_value_whose_lines_look_like_records_is_kept(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text('a,b\n"x,\ny",1\n2,3\n', encoding="utf-8")  # as csv.writer writes the value "x,\ny"
+    assert vio.read_csv_robust(path)["a"].tolist() == ["x,\ny", "2"]

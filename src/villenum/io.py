@@ -208,13 +208,24 @@ def _ragged(rows: list[list[str]], lines: list[int], text: str, file: str, sep: 
     return out
 
 
+def _well_quoted(lines: list[str], sep: str) -> bool:
+    """True if the lines parse as CSV in strict mode: every quote that closes a value is followed by a separator
+    or the end of the line, as any spreadsheet or csv writer writes it."""
+    try:
+        list(csv.reader(io.StringIO("\n".join(lines), newline=""), delimiter=sep, strict=True))
+    except csv.Error:
+        return False
+    return True
+
+
 def _check_merged_lines(rows: list[list[str]], lines: list[int], text: str, file: str, sep: str,
                         width: int) -> None:
     """Fail once if a double quote swallows line breaks and, with them, lines that are records of their own.
 
-    A value may hold a line break when quoted; but when the opening line and a continuation line each split,
-    quotes taken as plain characters, into the header's number of fields, they are two records glued by a
-    stray quote (31 of 32 projects would load without a word).
+    A value may hold a line break when quoted; but a record over several lines whose quotes are not well formed
+    (a quote closing a value and followed by more text) and one of whose continuation lines splits, quotes
+    taken as plain characters, into the header's number of fields, is records glued by a stray quote (31 of
+    32 projects would load without a word).
     """
     physical: list[str] = []
     for record, line in zip(rows, lines):
@@ -222,10 +233,12 @@ def _check_merged_lines(rows: list[list[str]], lines: list[int], text: str, file
         if not inside:
             continue
         physical = physical or _NEWLINE.split(text)
-        span = [len(next(csv.reader([t], delimiter=sep, quoting=csv.QUOTE_NONE), []))
-                for t in physical[line - 1:line + inside]]
+        lines_of_record = physical[line - 1:line + inside]
+        if _well_quoted(lines_of_record, sep):
+            continue
+        span = [len(next(csv.reader([t], delimiter=sep, quoting=csv.QUOTE_NONE), [])) for t in lines_of_record]
         swallowed = [line + k for k, n in enumerate(span) if k and n == width]
-        if span[0] == width and swallowed:
+        if swallowed:
             message = (f"a double quote opened on this line is closed only on line {line + inside}: lines {line} to "
                        f"{line + inside} are read as one record, swallowing line {swallowed[0]}; a double quote "
                        'inside a value must be doubled ("") or the value left unquoted')
