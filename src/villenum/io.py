@@ -56,13 +56,14 @@ def _decode(raw: bytes, file: str | Path) -> tuple[str, str]:
     if _looks_utf16(raw):
         raise InputError([problem(file, "the file is UTF-16 text (Excel 'Unicode text'), not UTF-8 or Windows-1252",
                                   allowed=TEXT_ALLOWED)])
-    _check_mixed_encoding(raw, file)
     text, encoding = None, ""
     for enc in ENCODINGS:
         try:
             text, encoding = raw.decode(enc), enc
             break
-        except UnicodeDecodeError:
+        except UnicodeDecodeError as err:
+            if enc == "utf-8-sig":
+                _check_mixed_encoding(raw, file, err.start)
             continue
     if text is None:
         raise InputError([problem(file, "cannot decode the file as text", allowed=TEXT_ALLOWED)])
@@ -75,17 +76,15 @@ def _decode(raw: bytes, file: str | Path) -> tuple[str, str]:
     return text, encoding
 
 
-def _check_mixed_encoding(raw: bytes, file: str | Path) -> None:
-    """Fail, citing the line, if the bytes are UTF-8 (a BOM or multi-byte characters) up to a byte that is not.
+def _check_mixed_encoding(raw: bytes, file: str | Path, start: int) -> None:
+    """Fail, citing the line, if the bytes are UTF-8 (a BOM or multi-byte characters) up to byte `start`, the
+    first that is not UTF-8.
 
     Such a file was pasted together from a UTF-8 and a Windows-1252 file: read as Windows-1252 it would turn
     every accent of the UTF-8 part into two wrong letters, so it is reported where the encoding changes.
     """
-    try:
-        raw.decode("utf-8")
-        return
-    except UnicodeDecodeError as err:
-        start = err.start
+    if raw.startswith(codecs.BOM_UTF8):
+        start += len(codecs.BOM_UTF8)  # utf-8-sig counts positions after its BOM
     head = raw[:start]
     if not (head.startswith(codecs.BOM_UTF8) or not head.isascii()):
         return  # nothing says UTF-8 before the bad byte: a Windows-1252 file
