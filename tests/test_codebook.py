@@ -90,10 +90,13 @@ def test_bool_rejects():
 
 
 @pytest.mark.parametrize("value, message", [("0", "out of range"), ("5", "out of range"), ("2,5", "not a whole number"),
-                                            ("deux", "not a whole number")])
+                                            ("deux", "not a number"), ("217.000", "ambiguous"),
+                                            ("2,17E+05", "scientific notation"), ("3 %", "a percentage"),
+                                            ("99999999999999999999", "too large"), ("#N/A", "a spreadsheet error"),
+                                            ("=A1+1", "a spreadsheet formula")])
 def test_int_rejects(value, message):
     _, problems = clean(frame(n=[value, "1"]))
-    assert problems[(2, "n")].message == message and problems[(2, "n")].allowed == "a whole number >= 1 and <= 4"
+    assert problems[(2, "n")].message.startswith(message) and problems[(2, "n")].allowed == "a whole number >= 1 and <= 4"
 
 
 def test_int_accepts_french_forms():
@@ -157,3 +160,26 @@ def test_codebook_tables():
         assert set(table.key) <= set(table.column_names)
         assert all(c.kind in ("id", "text", "int", "bool", "regex", "enum") or c.kind.startswith("label:")
                    for c in table.columns)
+
+
+@pytest.mark.parametrize("table, header, want", [
+    ("collectivites", "id", "collectivite_id"), ("projects", "id", "project_id"),
+    ("projects", "city_id", "collectivite_id"), ("collectivites", "Nom", "name"), ("collectivites", "Type", "kind"),
+    ("projects", "Type", "project_type"), ("collectivites", "Code INSEE", "insee_code"),
+    ("collectivites", "SIREN EPCI", "epci_siren"), ("objectives", "rang", "rank"), ("projects", "statu", "status"),
+    ("collectivites", "commentaire", None), ("objectives", "city", "collectivite_id"),
+])
+def test_unknown_header_suggestion(table, header, want):
+    tables = {t.name: t for t in cb.TABLES}
+    assert cb.suggest_column(header, tables[table]) == want
+
+
+@pytest.mark.parametrize("value, message", [("#N/A", "a spreadsheet error value"), ("#VALEUR!", "a spreadsheet error"),
+                                            ("Err:502", "a spreadsheet error"), ("=A1+1", "a spreadsheet formula"),
+                                            ('=HYPERLINK("x")', "a spreadsheet formula"),
+                                            ("@SOMME(A2:A5)", "a spreadsheet formula")])
+def test_text_refuses_spreadsheet_errors_and_formulas(value, message):
+    col = cb.Column("label", "text")
+    out, problems = cb._clean_column("t.csv", col, pd.Series([value, "- Wifi", "+ de bornes"], dtype="string"), Q)
+    assert [p.row for p in problems] == [2] and problems[0].message.startswith(message)
+    assert out.tolist()[1:] == ["- Wifi", "+ de bornes"]

@@ -7,7 +7,6 @@ A changed finding fails here until the reference is deliberately updated: run `m
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import subprocess
 import sys
@@ -137,19 +136,3 @@ def test_raw_data_are_never_written(run_2013, raw_before):
     assert digests(paths.RAW) == raw_before
     assert not subprocess.run(["git", "status", "--porcelain", "data/raw"], capture_output=True, text=True,
                               cwd=paths.ROOT).stdout.strip()
-
-
-LOADING_CASES = sorted(p.parent for p in (paths.ROOT / "tests" / "bad_inputs").glob("*/expected.json")
-                       if json.loads(p.read_text()).get("loads"))
-
-
-@pytest.mark.parametrize("case", LOADING_CASES, ids=lambda p: p.name)
-def test_the_runner_completes_on_every_awkward_but_valid_input(case, tmp_path):
-    """Windows-1252, BOM, zero projects, an empty domain, one collectivité...: every notebook runs."""
-    done = reproduce(tmp_path, "--wave", "awkward", "--survey-dir", str(case))
-    assert done.returncode == 0, done.stderr[-3000:]
-    card = pd.read_csv(tmp_path / "processed" / "scorecard.csv")
-    assert len(card) == len(pd.read_csv(paths.published_dir("2013") / "claims.csv"))
-    if case.name.startswith(("28_", "30_")):  # degenerate: warnings are stated in the notebooks, not crashes
-        text = "".join(p.read_text() for p in (tmp_path / "reports").glob("0[1-5]_*.ipynb"))
-        assert "DegenerateDataWarning" in text or "InputWarning" in text

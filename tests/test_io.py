@@ -141,7 +141,8 @@ def test_parse_french_number(text, value):
     assert vio.parse_french_number(pd.Series([text])).iloc[0] == pytest.approx(value)
 
 
-@pytest.mark.parametrize("text", ["abc", "", "1,234.5", "12 34", "1 2345", "environ 5", "5 hab.", "1,2,3", None])
+@pytest.mark.parametrize("text", ["abc", "", "1,234.5", "12 34", "1 2345", "environ 5", "5 hab.", "1,2,3", None,
+                                  "217.000", "217,000", "2,17E+05", "1e30", "1.234.567", "inf", "nan", "1_000"])
 def test_parse_french_number_unparsable_is_nan(text):
     out = vio.parse_french_number(pd.Series([text], dtype="object"))
     assert out.dtype == "float64" and math.isnan(out.iloc[0])
@@ -188,3 +189,68 @@ def test_write_csv_atomic_is_byte_stable(tmp_path):
     one = vio.write_csv_atomic(frame, tmp_path / "1.csv").read_bytes()
     two = vio.write_csv_atomic(frame.copy(), tmp_path / "2.csv").read_bytes()
     assert one == two == "a,b\n1,é\n2,x\n".encode("utf-8")
+
+
+@pytest.mark.parametrize("text, start", [
+    ("217.000", "ambiguous: 217.000 may be 217 (decimals) or 217000 (thousands)"), ("-1,500", "ambiguous"),
+    ("2,17E+05", "scientific notation"), ("1.234.567", "thousands separated by '.' or ','"),
+    ("1,234,567", "thousands separated"), ("abc", "not a number"), ("1,234.5", "thousands separated"), ("12 34", "not a number"),
+])
+def test_number_issue_says_what_was_seen(text, start):
+    assert vio.number_issue(text).startswith(start)
+
+
+@pytest.mark.parametrize("text", ["0,125", "1234,567", "1 234,567", "217", "21,5", "16 %", "+7", "\u22123"])
+def test_number_issue_is_empty_for_readable_numbers(text):
+    assert vio.number_issue(text) == "" and not math.isnan(vio.parse_french_number(pd.Series([text])).iloc[0])
+
+
+def test_percent_refused_where_a_count_is_expected():
+    assert vio.number_issue("21681500 %", percent=False).startswith("a percentage")
+
+
+@pytest.mark.parametrize("top, start", [("Baromètre 2013;;", "line 1 is not the header: the header starts on line 2"),
+                                        ("sep=;", "line 1 is Excel's separator hint 'sep=;'")])
+def test_a_line_above_the_header_is_one_problem(tmp_path, top, start):
+    path = tmp_path / "t.csv"
+    path.write_text(f"{top}\na;b;c\n1;2;3\n4;5\n", encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        vio.read_csv_robust(path, expected=["a", "b", "c"])
+    [p] = info.value.problems
+    assert p.row == 1 and p.value == top and p.message.startswith(start)
+
+
+def test_utf8_then_cp1252_is_reported_where_the_encoding_changes(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_bytes("a,b\né,1\n".encode("utf-8") + "è,2\n".encode("cp1252"))
+    with pytest.raises(InputError) as info:
+        vio.read_csv_robust(path, expected=["a", "b"])
+    [p] = info.value.problems
+    assert p.row == 3 and p.value == "è,2" and "byte 0xE8 is not UTF-8" in p.message
+
+
+def test_cp1252_file_without_utf8_is_still_read(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_bytes("a,b\né,1\nè,2\n".encode("cp1252"))
+    assert vio.read_csv_robust(path, expected=["a", "b"])["a"].tolist() == ["é", "è"]
+
+
+def test_stray_quote_swallowing_lines_is_one_problem(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text('a,b,c\n1,"x,y\n2,the "q",z\n3,u,v\n', encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        vio.read_csv_robust(path)
+    [p] = info.value.problems
+    assert p.row == 2 and p.value == '1,"x,y' and "swallowing line 3" in p.message
+
+
+def test_quoted_line_break_is_kept(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text('a,b,c\n1,"x,\ny",z\n3,u,v\n', encoding="utf-8")
+    assert vio.read_csv_robust(path)["b"].tolist() == ["x,\ny", "u"]
+
+
+def test_well_quoted_value_whose_lines_look_like_records_is_kept(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text('a,b\n"x,\ny",1\n2,3\n', encoding="utf-8")  # as csv.writer writes the value "x,\ny"
+    assert vio.read_csv_robust(path)["a"].tolist() == ["x,\ny", "2"]

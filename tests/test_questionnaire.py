@@ -152,3 +152,14 @@ def test_a_new_category_gets_a_new_colour_without_moving_the_others(tmp_path):
     assert {c: new[c] for c in old} == old
     assert new["environnement"] not in old.values()
     assert Q.codes("domain") == q.codes("domain")[:-1]
+
+
+@pytest.mark.parametrize("label, field", [("réalisé ❌", "status"), ("Transports 🚲", "domain"),
+                                          ("commune 🏛", "kind"), ("Еducation", "domain")])
+def test_folding_never_deletes_what_it_does_not_understand(label, field):
+    assert pd.isna(Q.to_code(pd.Series([label]), field).iloc[0])
+
+
+def test_folding_keeps_symbols_and_ligatures_as_letters():
+    got = taxonomy.normalise_text(pd.Series(["réalisé ❌", "Œuvre", "ﬁ–x", "İ"])).tolist()
+    assert got == ["realise ❌", "oeuvre", "fi x", "i"]

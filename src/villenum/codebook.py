@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from dataclasses import dataclass
 from importlib.resources import files
 
@@ -11,11 +12,16 @@ import pandas as pd
 
 from villenum.questionnaire import Questionnaire
 from villenum.errors import Problem, problem
-from villenum.io import column_key, parse_french_number
+from villenum.io import column_key
+from villenum.numbers import number_issue, parse_french_number
 
 TRUE = {"true", "1", "oui", "yes", "vrai", "o", "y", "x"}
 FALSE = {"false", "0", "non", "no", "faux", "n"}
 SCHEMA_FILE = "codebook.schema.json"
+_SPREADSHEET_ERROR = re.compile(r"#(N/?A|N/D|REF!|VALUE!|VALEUR!|DIV/0!|NAME\?|NOM\?|NUM!|NOMBRE!|NULL!|NUL!|SPILL!|"
+                                r"CALC!|FIELD!|BLOCKED!|CONNECT!|BUSY!|UNKNOWN!|GETTING_DATA|EPARS!)|Err:\d{3}")
+_FORMULA = re.compile(r"=|[+\-@][A-Za-z_\u00c0-\u017f]+[0-9]*\s*\(|[+\-@]\$?[A-Za-z]{1,3}\$?\d+\b")
+_MAX_EXACT = 2.0 ** 53  # beyond this a float64 no longer holds every whole number: not a count
 
 
 @dataclass(frozen=True)
@@ -127,6 +133,57 @@ def _cell_problems(file: str, col: Column, mask: pd.Series, values: pd.Series, m
             for r, v in zip(rows, bad)]
 
 
+def _maximum(col: Column, q: Questionnaire) -> float | None:
+    """The largest value an int column allows (the questionnaire's rank scale for ranks)."""
+    return q.rank_scale if col.bound == "rank_scale" else None
+
+
+def _spreadsheet_cells(file: str, col: Column, raw: pd.Series, q: Questionnaire) -> tuple[pd.Series, list[Problem]]:
+    """Cells that are a spreadsheet's error value ('#N/A', '#REF!', '#VALEUR!', 'Err:502') or a formula.
+
+    Returns the mask of such cells and one problem per cell: no column of the codebook holds them, and a
+    formula written back into a result CSV would run when the CSV is opened in a spreadsheet.
+    """
+    errors = raw.str.fullmatch(_SPREADSHEET_ERROR.pattern, case=False).fillna(False).astype(bool)
+    formulas = raw.str.match(_FORMULA.pattern).fillna(False).astype(bool) & ~errors
+    if col.kind == "int":  # a signed number is a number, not a formula
+        formulas &= ~raw.str.fullmatch(r"[+-][\d\s\u00a0\u202f.,%]+").fillna(False).astype(bool)
+    problems = _cell_problems(file, col, errors, raw, "a spreadsheet error value, not data: fix the formula "
+                              "that produced it, or type the value", _what_column_holds(col, q))
+    problems += _cell_problems(file, col, formulas, raw, "a spreadsheet formula, not data: paste the value "
+                               "instead (Paste special > Values only)", _what_column_holds(col, q))
+    return errors | formulas, problems
+
+
+def _what_column_holds(col: Column, q: Questionnaire) -> str:
+    """What a column holds, for error messages."""
+    if col.kind.startswith("label:"):
+        return f"a {col.kind.split(':', 1)[1]} label (see the questionnaire {q.path.name} and docs/codebook.md)"
+    return {"int": _range_text(col.minimum, _maximum(col, q)), "bool": "true/false, oui/non, 1/0, x (yes)", "regex": col.doc or str(col.pattern),
+            "enum": ", ".join(col.enum), "id": "an identifier, typed as a value (not computed)"}.get(
+        col.kind, "text, typed as a value (not computed)")
+
+
+def _number_problems(file: str, col: Column, raw: pd.Series, num: pd.Series, rng: str
+                     ) -> tuple[pd.Series, list[Problem]]:
+    """Cells of an int column that are not read as a whole number, each with why (ambiguous, scientific...).
+
+    Returns the mask of such cells and their problems (allowed: `rng`), one message per kind of mistake.
+    """
+    bad = (num.isna() | (num % 1 != 0) | (num.abs() > _MAX_EXACT) | raw.str.contains("%", regex=False)) & raw.notna()
+    if not bad.any():
+        return bad, []
+    texts = pd.unique(raw[bad.to_numpy()])
+    reasons = {t: number_issue(t, percent=False) or ("too large to be a count" if abs(v) > _MAX_EXACT else
+                                                     "not a whole number")
+               for t, v in zip(texts, parse_french_number(pd.Series(texts, dtype="string")))}
+    why = raw.where(bad).map(reasons)
+    problems: list[Problem] = []
+    for reason in dict.fromkeys(why.dropna()):
+        problems += _cell_problems(file, col, why.eq(reason).fillna(False), raw, reason, rng)
+    return bad, problems
+
+
 def _clean_column(file: str, col: Column, raw: pd.Series, q: Questionnaire) -> tuple[pd.Series, list[Problem]]:
     """Parse and check one column; return the cleaned values and the problems found."""
     raw = raw.astype("string")
@@ -134,6 +191,11 @@ def _clean_column(file: str, col: Column, raw: pd.Series, q: Questionnaire) -> t
     problems: list[Problem] = []
     if not col.nullable:
         problems += _cell_problems(file, col, missing, raw, "empty value", "a non-empty value")
+    junk, found = _spreadsheet_cells(file, col, raw, q)
+    if junk.any():
+        problems += found
+        raw = raw.mask(junk)
+        missing = raw.isna()
     if col.kind in ("id", "text"):
         out = raw
     elif col.kind.startswith("label:"):
@@ -161,10 +223,10 @@ def _clean_column(file: str, col: Column, raw: pd.Series, q: Questionnaire) -> t
                                    "true/false, oui/non, 1/0, x (yes)")
     elif col.kind == "int":
         num = parse_french_number(raw)
-        maximum = q.rank_scale if col.bound == "rank_scale" else None
+        maximum = _maximum(col, q)
         rng = _range_text(col.minimum, maximum)
-        not_int = (num.isna() | (num % 1 != 0)) & ~missing
-        problems += _cell_problems(file, col, not_int, raw, "not a whole number", rng)
+        not_int, found = _number_problems(file, col, raw, num, rng)
+        problems += found
         out_of_range = pd.Series(False, index=raw.index)
         if col.minimum is not None:
             out_of_range |= num < col.minimum
@@ -196,12 +258,48 @@ def _column_problems(columns: pd.Index, table: Table, file: str) -> list[Problem
         if c == "":
             out.append(problem(file, "a column has no name in the header", row=1, column=c, allowed=allowed))
         elif c not in names:
-            close = difflib.get_close_matches(column_key(c), names, n=1, cutoff=0.6)
-            hint = f": did you mean '{close[0]}'?" if close else ": remove it or rename it"
+            close = suggest_column(c, table)
+            hint = f": did you mean '{close}'?" if close else ": remove it or rename it"
             out.append(problem(file, "unknown column" + hint, row=1, column=c, allowed=allowed))
     out += [problem(file, "missing column", row=1, column=c.name, allowed=allowed)
             for c in table.columns if c.required and c.name not in columns]
     return out
+
+
+# Column names met in French and English spreadsheets, folded by `column_key`, with the codebook column they
+# may stand for (the first one the table has): SUGGESTED in the error message, not accepted, where the meaning
+# depends on the file ('type', 'commune', 'id'). The headers accepted as they are live in the schema (x-aliases).
+# Written by hand: what a header means is knowledge, not string distance.
+HEADER_ALIASES: dict[str, tuple[str, ...]] = {
+    "id": ("project_id", "collectivite_id"), "identifiant": ("project_id", "collectivite_id"),
+    "nom": ("name",), "nom_collectivite": ("name",), "libelle": ("label", "name"), "intitule": ("label",),
+    "projet": ("label",), "description": ("label",), "type": ("kind", "project_type"), "nature": ("kind",),
+    "type_de_collectivite": ("kind",), "categorie": ("kind", "project_type"), "type_de_projet": ("project_type",),
+    "code_insee": ("insee_code",), "insee": ("insee_code",), "code_commune": ("insee_code",), "cog": ("insee_code",),
+    "siren_epci": ("epci_siren",), "siren": ("epci_siren",), "epci": ("epci_siren",), "code_epci": ("epci_siren",),
+    "pop": ("population",), "population_municipale": ("population",), "nb_habitants": ("population",),
+    "habitants": ("population",), "collectivite": ("name", "collectivite_id"), "id_collectivite": ("collectivite_id",),
+    "ville": ("name", "collectivite_id"), "city": ("name", "collectivite_id"), "city_id": ("collectivite_id",),
+    "town_id": ("collectivite_id",), "commune": ("name", "collectivite_id"), "id_projet": ("project_id",),
+    "objectif": ("objective",), "rang": ("rank",), "classement": ("rank",), "cite": ("cited",), "citee": ("cited",),
+    "domaine": ("domain",), "secteur": ("domain",), "statut": ("status",), "etat": ("status",),
+    "avancement": ("status",), "origine": ("origin",), "reconstruit": ("reconstructed",),
+}
+
+
+def suggest_column(name: str, table: Table) -> str | None:
+    """The codebook column of `table` an unknown header most likely stands for, or None.
+
+    Known French and English names first (`HEADER_ALIASES`), then a close spelling of a whole column name;
+    an `..._id` header is only matched to an id column.
+    """
+    key, names = column_key(name), table.column_names
+    for target in HEADER_ALIASES.get(key, ()):
+        if target in names:
+            return target
+    pool = [n for n in names if n.endswith("_id")] if key.endswith("_id") or key == "id" else names
+    close = difflib.get_close_matches(key, pool, n=1, cutoff=0.75)
+    return close[0] if close else None
 
 
 def canonical_columns(raw: pd.DataFrame, table: Table) -> pd.DataFrame:

@@ -29,19 +29,55 @@ class Problem:
 
 
 class InputError(ValueError):
-    """Raised when input data break the codebook; carries every problem found, not just the first."""
+    """Raised when input data break the codebook; carries every problem found, not just the first.
+
+    The message groups repeated problems: the same message for the same value in the same file and column
+    is one line giving how many rows and the first row numbers, so every distinct problem is visible at once;
+    an `allowed` text already printed on an earlier line is not repeated.
+    """
 
     max_listed = 20
+    rows_shown = 5
 
     def __init__(self, problems: list[Problem]) -> None:
-        """Keep every problem; the message lists the first `max_listed` of them, one per line."""
+        """Keep every problem; the message lists the first `max_listed` groups of them, one group per line."""
         self.problems = list(problems)
-        lines = [str(p) for p in self.problems[: self.max_listed]]
-        more = len(self.problems) - len(lines)
+        groups = group_problems(self.problems)
+        lines, said = [], set()
+        for group in groups[: self.max_listed]:
+            lines.append(_group_line(group, self.rows_shown, group[0].allowed in said))
+            said.add(group[0].allowed)
+        more = len(groups) - len(lines)
         if more > 0:
             lines.append(f"... and {more} more problem(s)")
-        n = len(self.problems)
-        super().__init__(f"{n} problem(s) in the input:\n  " + "\n  ".join(lines))
+        n, g = len(self.problems), len(groups)
+        kinds = "" if g == n else f" ({g} distinct)"
+        super().__init__(f"{n} problem(s) in the input{kinds}:\n  " + "\n  ".join(lines))
+
+
+def group_problems(problems: list[Problem]) -> list[list[Problem]]:
+    """Problems grouped by (file, column, value, message, allowed), groups in order of their first problem."""
+    groups: dict[tuple, list[Problem]] = {}
+    for p in problems:
+        groups.setdefault((p.file, p.column, repr(p.value), p.message, p.allowed), []).append(p)
+    return list(groups.values())
+
+
+def _group_line(group: list[Problem], shown: int, allowed_said: bool) -> str:
+    """One line for a group: a single problem as `str(Problem)`, else `file, rows a, b, c... (n rows), column...`."""
+    first = group[0]
+    allowed = "as above" if allowed_said and len(first.allowed) > 40 else first.allowed
+    if len(group) == 1:
+        return str(Problem(first.file, first.row, first.column, first.value, allowed, first.message))
+    rows = [p.row for p in group if p.row is not None]
+    where = first.file
+    if rows:
+        listed = ", ".join(str(r) for r in rows[:shown]) + (", ..." if len(rows) > shown else "")
+        where += f", rows {listed} ({len(group)} rows)"
+    if first.column is not None:
+        where += f", column '{first.column}'"
+    value = "" if first.value is None else f": value {first.value!r}"
+    return f"{where}{value}: {first.message} (allowed: {allowed})"
 
 
 class InputWarning(UserWarning):

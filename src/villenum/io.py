@@ -1,4 +1,4 @@
-"""Robust CSV reading (encoding, separator, French numbers) and atomic writing."""
+"""Robust CSV reading (encoding, separator, structure) and atomic writing; numbers are read in villenum.numbers."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from villenum.errors import InputError, Problem, problem
+from villenum.numbers import _parse_numbers, number_issue, parse_french_number  # noqa: F401 - re-exported
 
 ENCODINGS = ("utf-8-sig", "cp1252")
 SEPARATORS = (",", ";", "\t")
@@ -31,8 +32,6 @@ _SIGNATURES = {
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _NOT_CONTROL = bytes(b for b in range(256) if not _CONTROL.match(chr(b)))  # what bytes.translate deletes
 _NEWLINE = re.compile(r"\r\n|\r|\n")
-_SPACES = "[ \u00a0\u202f\u2009]"  # space, no-break space, narrow no-break space, thin space
-_GROUPED = re.compile(rf"^[+-]?\d{{1,3}}({_SPACES}\d{{3}})+([.,]\d+)?$")
 _UMASK = os.umask(0)
 os.umask(_UMASK)  # read once, at import (single-threaded), so that written files get the usual permissions
 
@@ -62,7 +61,9 @@ def _decode(raw: bytes, file: str | Path) -> tuple[str, str]:
         try:
             text, encoding = raw.decode(enc), enc
             break
-        except UnicodeDecodeError:
+        except UnicodeDecodeError as err:
+            if enc == "utf-8-sig":
+                _check_mixed_encoding(raw, file, err.start)
             continue
     if text is None:
         raise InputError([problem(file, "cannot decode the file as text", allowed=TEXT_ALLOWED)])
@@ -73,6 +74,27 @@ def _decode(raw: bytes, file: str | Path) -> tuple[str, str]:
         raise InputError([problem(file, f"binary content (control character U+{ord(bad.group()):04X}): not CSV text",
                                   row=line, allowed=TEXT_ALLOWED)])
     return text, encoding
+
+
+def _check_mixed_encoding(raw: bytes, file: str | Path, start: int) -> None:
+    """Fail, citing the line, if the bytes are UTF-8 (a BOM or multi-byte characters) up to byte `start`, the
+    first that is not UTF-8.
+
+    Such a file was pasted together from a UTF-8 and a Windows-1252 file: read as Windows-1252 it would turn
+    every accent of the UTF-8 part into two wrong letters, so it is reported where the encoding changes.
+    """
+    if raw.startswith(codecs.BOM_UTF8):
+        start += len(codecs.BOM_UTF8)  # utf-8-sig counts positions after its BOM
+    head = raw[:start]
+    if not (head.startswith(codecs.BOM_UTF8) or not head.isascii()):
+        return  # nothing says UTF-8 before the bad byte: a Windows-1252 file
+    line = head.count(b"\n") + 1
+    begin = head.rfind(b"\n") + 1
+    end = raw.find(b"\n", start)
+    value = raw[begin:end if end >= 0 else len(raw)].decode("cp1252", errors="replace").rstrip("\r")
+    message = (f"the file is UTF-8 up to this line, where byte 0x{raw[start]:02X} is not UTF-8: this part was saved "
+               "as Windows-1252 (pasted from another file?); save the whole file again as CSV UTF-8")
+    raise InputError([problem(file, message, row=line, value=value, allowed=TEXT_ALLOWED)])
 
 
 def column_key(name: str) -> str:
@@ -107,6 +129,32 @@ def _first_nonblank_line(text: str) -> str:
         if m is None:
             return ""
         pos = m.end()
+
+
+def _header_score(line: str, wanted: set[str]) -> int:
+    """How many expected column names (folded) a line holds, split by its best separator."""
+    return max(len(wanted & {column_key(f) for f in _split_header(line, sep)}) for sep in SEPARATORS)
+
+
+def _check_header_line(text: str, file: str | Path, expected: list[str], look: int = 10) -> None:
+    """Fail once, citing line 1, if the header is not the first non-blank line but one of the next `look` lines.
+
+    A title row above the table, or Excel's `sep=;` line, would otherwise make every data row look ragged.
+    """
+    wanted = {column_key(c) for c in expected}
+    lines = _NEWLINE.split(text[:20000], maxsplit=look + 1)[:look]
+    scores = [_header_score(line, wanted) if line.strip() else -1 for line in lines]
+    first = next((i for i, s in enumerate(scores) if s >= 0), None)
+    best = max(range(len(scores)), key=lambda i: (scores[i], -i)) if scores else None
+    if first is None or best == first or scores[best] < min(2, len(wanted)) or scores[best] <= scores[first]:
+        return
+    top = lines[first].strip()
+    if top.lower().startswith("sep="):
+        what = f"line {first + 1} is Excel's separator hint {top!r}, not the header: delete it"
+    else:
+        what = f"line {first + 1} is not the header: the header starts on line {best + 1}; delete the line(s) above it"
+    raise InputError([problem(file, what, row=first + 1, value=lines[first],
+                              allowed=f"the header on line 1: {', '.join(expected)}")])
 
 
 def sniff_separator(text: str, file: str | Path, expected: list[str] | None = None) -> str:
@@ -159,6 +207,44 @@ def _ragged(rows: list[list[str]], lines: list[int], text: str, file: str, sep: 
     return out
 
 
+def _well_quoted(lines: list[str], sep: str) -> bool:
+    """True if the lines parse as CSV in strict mode: every quote that closes a value is followed by a separator
+    or the end of the line, as any spreadsheet or csv writer writes it."""
+    try:
+        list(csv.reader(io.StringIO("\n".join(lines), newline=""), delimiter=sep, strict=True))
+    except csv.Error:
+        return False
+    return True
+
+
+def _check_merged_lines(rows: list[list[str]], lines: list[int], text: str, file: str, sep: str,
+                        width: int) -> None:
+    """Fail once if a double quote swallows line breaks and, with them, lines that are records of their own.
+
+    A value may hold a line break when quoted; but a record over several lines whose quotes are not well formed
+    (a quote closing a value and followed by more text) and one of whose continuation lines splits, quotes
+    taken as plain characters, into the header's number of fields, is records glued by a stray quote (31 of
+    32 projects would load without a word).
+    """
+    physical: list[str] = []
+    for record, line in zip(rows, lines):
+        inside = sum(f.count("\n") + f.count("\r") for f in record)
+        if not inside:
+            continue
+        physical = physical or _NEWLINE.split(text)
+        lines_of_record = physical[line - 1:line + inside]
+        if _well_quoted(lines_of_record, sep):
+            continue
+        span = [len(next(csv.reader([t], delimiter=sep, quoting=csv.QUOTE_NONE), [])) for t in lines_of_record]
+        swallowed = [line + k for k, n in enumerate(span) if k and n == width]
+        if swallowed:
+            message = (f"a double quote opened on this line is closed only on line {line + inside}: lines {line} to "
+                       f"{line + inside} are read as one record, swallowing line {swallowed[0]}; a double quote "
+                       'inside a value must be doubled ("") or the value left unquoted')
+            raise InputError([problem(file, message, row=line, value=physical[line - 1],
+                                      allowed="CSV text with balanced double quotes")])
+
+
 def read_csv_robust(path: str | Path, expected: list[str] | None = None) -> pd.DataFrame:
     """Read a CSV of strings whatever its encoding (UTF-8/BOM/cp1252) and separator (, ; tab).
 
@@ -172,6 +258,8 @@ def read_csv_robust(path: str | Path, expected: list[str] | None = None) -> pd.D
     text, encoding = _decode(raw, path.name)
     if not text.strip():
         raise InputError([problem(path.name, "the file is empty", allowed="a header line and data rows")])
+    if expected:
+        _check_header_line(text, path.name, expected)
     sep = sniff_separator(text, path.name, expected)
     utf8 = (raw[len(codecs.BOM_UTF8):] if raw.startswith(codecs.BOM_UTF8) else raw) if encoding == "utf-8-sig" else None
     del raw
@@ -247,6 +335,7 @@ def _read_careful(text: str, file: str, sep: str) -> pd.DataFrame:
     header = [h.strip() for h in rows[0]]
     while len(header) > 1 and header[-1] == "":
         header.pop()  # trailing separators after the last column name (spreadsheet exports)
+    _check_merged_lines(rows[1:], lines[1:], text, file, sep, len(header))
     ragged = _ragged(rows[1:], lines[1:], text, file, sep, header)
     if ragged:
         raise InputError(ragged)
@@ -257,30 +346,6 @@ def _read_careful(text: str, file: str, sep: str) -> pd.DataFrame:
         index = pd.RangeIndex(len(index))
     frame = pd.DataFrame(cells, columns=header, index=index, dtype="string")
     return frame.apply(lambda col: col.str.strip().replace("", pd.NA)) if len(frame) else frame
-
-
-def parse_french_number(values: pd.Series) -> pd.Series:
-    """Parse numbers written the French way ('1 234,5', '16 %', '16,0%') or plainly; NaN if unparsable.
-
-    Each distinct text is parsed once when values repeat (ranks, flags), then mapped back.
-    """
-    values = values.astype("string")
-    positions, uniques = pd.factorize(values, use_na_sentinel=True)
-    if 2 * len(uniques) > len(values):
-        return _parse_numbers(values)
-    parsed = _parse_numbers(pd.Series(uniques, dtype="string")).to_numpy(dtype="float64")
-    out = np.where(positions >= 0, parsed[np.maximum(positions, 0)] if len(parsed) else np.nan, np.nan)
-    return pd.Series(out, index=values.index, name=values.name, dtype="float64")
-
-
-def _parse_numbers(values: pd.Series) -> pd.Series:
-    """`parse_french_number`, cell by cell (vectorised)."""
-    s = values.str.strip().str.replace("\u2212", "-", regex=False)
-    s = s.str.replace(r"\s*%$", "", regex=True)
-    is_grouped = s.str.match(_GROUPED.pattern, na=False)
-    s = s.where(~is_grouped, s.str.replace(_SPACES, "", regex=True))
-    s = s.str.replace(",", ".", regex=False)
-    return pd.to_numeric(s, errors="coerce").astype("float64")
 
 
 def write_atomic(path: str | Path, data: bytes | str) -> Path:

@@ -13,12 +13,18 @@ MISSING_COLOUR = "#bbbbbb"  # a project whose status is missing
 sns.set_theme(style="whitegrid", context="notebook")
 
 
+def _error_bars(value: pd.Series, low: pd.Series, high: pd.Series, scale: float = 1) -> list[pd.Series]:
+    """Lengths of the lower and upper error bars, never negative (a bound equal to the value, 0/n or n/n,
+    may differ from it by a rounding error) and 0 where the interval is unknown."""
+    return [(scale * (value - low)).clip(lower=0).fillna(0), (scale * (high - value)).clip(lower=0).fillna(0)]
+
+
 def domain_shares(counts: pd.DataFrame, q: Questionnaire, published: pd.DataFrame | None = None) -> plt.Figure:
     """Horizontal bars of the share of projects per domain with intervals, published shares as markers."""
     data = counts.sort_values("share", ascending=True).assign(label=lambda d: q.label(d["domain"], "domain"))
     fig, ax = plt.subplots(figsize=(7, 4.2))
     ax.barh(data["label"], data["share"], color=data["domain"].map(q.colours("domain")),
-            xerr=[data["share"] - data["ci_low"], data["ci_high"] - data["share"]], capsize=3)
+            xerr=_error_bars(data["share"], data["ci_low"], data["ci_high"]), capsize=3)
     if published is not None:
         pub = published.set_index("domain")["share"].reindex(data["domain"])
         ax.scatter(pub.to_numpy(), data["label"], marker="D", color="black", zorder=3, label="publié (2013)")
@@ -43,7 +49,7 @@ def realisation(ratios: pd.DataFrame, counts: pd.DataFrame, q: Questionnaire) ->
     left.legend(loc="lower right")
     r = ratios.set_index("domain").reindex(order)
     right.barh(labels, 100 * r["ratio"], color=order.map(q.colours("domain")),
-               xerr=[100 * (r["ratio"] - r["ci_low"]).fillna(0), 100 * (r["ci_high"] - r["ratio"]).fillna(0)], capsize=3)
+               xerr=_error_bars(r["ratio"], r["ci_low"], r["ci_high"], 100), capsize=3)
     right.set(xlabel="Projets réalisés (%)", title="Part de projets réalisés")
     return fig
 
@@ -53,6 +59,10 @@ def objective_ranks(objectives: pd.DataFrame, q: Questionnaire) -> plt.Figure:
     table = pd.crosstab(q.label(objectives["objective"], "objective"), objectives["rank"], normalize="index") * 100
     table = table.reindex([q.labels_fr("objective")[c] for c in q.codes("objective")]).dropna(how="all")
     fig, ax = plt.subplots(figsize=(6.5, 3.2))
+    if table.empty:  # nothing ranked (a wave that only asks which objectives are cited): say so, do not crash
+        ax.text(0.5, 0.5, "Aucun objectif n'a reçu de rang :\nrien à représenter", ha="center", va="center")
+        ax.set(xticks=[], yticks=[], title="Rangs des objectifs")
+        return fig
     sns.heatmap(table, annot=True, fmt=".0f", cmap="Blues", cbar_kws={"label": "% des collectivités"}, ax=ax)
     ax.set(xlabel="Rang donné (1 = le plus important)", ylabel="Objectif", title="Rangs des objectifs")
     return fig

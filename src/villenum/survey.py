@@ -91,6 +91,40 @@ def _rank_gaps(obj: pd.DataFrame, raw: pd.DataFrame, file: str, scale: int) -> l
                                      ranks[bad], n_ranked[bad], highest[bad])]
 
 
+def _same_place(coll: pd.DataFrame, raw: pd.DataFrame, file: str) -> list[Problem]:
+    """One place is one collectivité: an INSEE code, an EPCI SIREN, or an id up to case and spacing, once.
+
+    Returns one problem per repeated row, citing the first row of the same place.
+    """
+    out: list[Problem] = []
+    keys = {col: coll[col] for col in ("insee_code", "epci_siren") if col in coll}
+    if "collectivite_id" in coll:
+        ids = coll["collectivite_id"]
+        folded = ids.str.lower().str.replace(r"\s+", "", regex=True)
+        keys["collectivite_id"] = folded.where(~ids.duplicated(keep=False))  # exact repeats: the key check's
+    for col, key in keys.items():
+        rows = key.dropna()
+        first = rows.reset_index().groupby(col)["index"].first()
+        for i in rows.index[rows.duplicated(keep="first").to_numpy()]:
+            j = int(first[rows[i]])
+            what = "the same id up to case or spacing" if col == "collectivite_id" else f"the same {col}"
+            message = (f"{what} as row {j + 2} ({raw.loc[j, 'collectivite_id']!s}): one place is one collectivité; "
+                       "keep one row and use its id everywhere")
+            out.append(problem(file, message, row=int(i) + 2, column=col, value=raw.loc[i, col],
+                               allowed=f"each place once: a different {col} on every row"))
+    return out
+
+
+def _ranked_not_cited(obj: pd.DataFrame, raw: pd.DataFrame, file: str) -> list[Problem]:
+    """An objective given a rank must not be marked not cited (a rank is the strongest way of citing it)."""
+    if "cited" not in obj or "rank" not in obj:
+        return []
+    bad = obj["rank"].notna() & obj["cited"].eq(False).fillna(False)
+    return [problem(file, f"ranked {int(obj.loc[i, 'rank'])} but marked not cited", row=int(i) + 2, column="cited",
+                    value=raw.loc[i, "cited"], allowed="cited = oui (or empty) for a ranked objective, or no rank")
+            for i in obj.index[bad.to_numpy()]]
+
+
 def _read(directory: Path, table: Table, q: Questionnaire) -> tuple[pd.DataFrame, pd.DataFrame, list[Problem]]:
     """Read and clean one table file (frames indexed by line - 2), collecting problems instead of raising."""
     try:
@@ -158,6 +192,9 @@ def load_survey(directory: str | Path, questionnaire: Questionnaire | None = Non
     if "rank" in obj:
         problems += _repeated_ranks(obj, raws[OBJECTIVES.name], OBJECTIVES.file, q.rank_scale)
         problems += _rank_gaps(obj, raws[OBJECTIVES.name], OBJECTIVES.file, q.rank_scale)
+    problems += _ranked_not_cited(obj, raws[OBJECTIVES.name], OBJECTIVES.file)
+    if len(coll):
+        problems += _same_place(coll, raws[COLLECTIVITES.name], COLLECTIVITES.file)
     if problems:
         order = {t.file: i for i, t in enumerate(TABLES)}
         raise InputError(sorted(problems, key=lambda p: (order.get(p.file, -1), p.row or 0)))

@@ -12,6 +12,9 @@ import pandas as pd
 def normalise_text(values: pd.Series) -> pd.Series:
     """Fold case, accents, apostrophes, hyphens and spacing so that hand-typed labels compare equal.
 
+    Returns the folded strings (dtype "str"), same index. Letters of other scripts and symbols are kept as they
+    are (lower-cased), so a label carrying one ('réalisé ❌') matches no spelling and is reported, not stripped.
+
     The folding runs once per distinct value, then is mapped back onto every row (labels repeat a lot).
     """
     values = values.astype("string")
@@ -28,10 +31,25 @@ _AROUND_SYMBOL = re.compile(r"\s*([/+&,])\s*")
 _SYMBOL = re.compile(r"[/+&,]")
 
 
+_LIGATURES = str.maketrans({"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ß": "ss"})
+
+
+def _strip_accents(text: str) -> str:
+    """Compatibility-decompose (NFKD) and drop the combining marks only: 'É' -> 'E', 'ﬁ' -> 'fi', '❌' kept.
+
+    Written by hand because the usual `.encode("ascii", "ignore")` also deletes every character it does not
+    understand (a symbol, another script), so that 'réalisé ❌' would silently read as 'réalisé'.
+    """
+    decomposed = unicodedata.normalize("NFKD", text)
+    if decomposed.isascii():
+        return decomposed
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).translate(_LIGATURES)
+
+
 def _fold(text: str) -> str:
-    """The folding of `normalise_text` for one string."""
+    """The folding of `normalise_text` for one string; characters it does not understand are kept, not deleted."""
     text = _MARKS.sub(" ", text)
-    text = unicodedata.normalize("NFKD", text).encode("ascii", errors="ignore").decode("ascii").lower()
+    text = _strip_accents(_strip_accents(text).lower())  # twice: lower() may give a letter with an accent again
     text = _MARKS.sub(" ", text)  # again: NFKD turns some symbols into ASCII ' - _
     if _SYMBOL.search(text):
         text = _AROUND_SYMBOL.sub(r"\1", text)

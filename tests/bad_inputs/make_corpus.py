@@ -86,7 +86,12 @@ def fails(*problems: tuple) -> dict:
 
 
 def loads(why: str, counts: dict | None = None, values: list | None = None, **extra) -> dict:
-    """expected.json of a case that must load; `values` are (table, where, column, expected value)."""
+    """expected.json of a case that must load; `values` are (table, where, column, expected value).
+
+    Optional: `notebooks_warn=True` (a notebook states a DegenerateDataWarning or InputWarning) and
+    `cannot_compute=[claim_id, ...]` (at least these scorecard claims say « cannot compute » with the reason;
+    on this small base, rank spreads and Spearman's rho are unknown in every case).
+    """
     checks = [{"table": t, "where": w, "column": c, "value": v} for t, w, c, v in values or []]
     return {"loads": True, "why": why, "counts": counts or COUNTS, "values": checks, **extra}
 
@@ -200,7 +205,8 @@ def main() -> None:
     # --- keys and cross-table references ------------------------------------------------------------
     t = base()
     t["collectivites"].append(["c04", "Angers Loire Métropole", "intercommunalité", "", "244900015", "305000"])
-    write("16_duplicate_collectivite_id", t, fails((COLL, 6, "collectivite_id", "c04", "each collectivite_id once")))
+    write("16_duplicate_collectivite_id", t, fails((COLL, 6, "collectivite_id", "c04", "each collectivite_id once"),
+                                                   (COLL, 6, "epci_siren", "244900015", "each place once")))
 
     t = base()
     put(t, "projects", 9, "project_id", "p07")
@@ -272,7 +278,8 @@ def main() -> None:
     t["projects"] = t["projects"][:1]
     write("28_zero_projects", t, loads(
         "a wave may have no projects: projects.csv with a header only loads, with a warning",
-        counts={**COUNTS, "projects": 0}, warning_contains="no projects"))
+        counts={**COUNTS, "projects": 0}, warning_contains="no projects", notebooks_warn=True,
+        cannot_compute=["realisation_small_domains_higher", "realisation_loisirs_ecitoyen_good"]))
 
     t = base()
     for line, domain in zip(range(2, 10), ["Transports", "e-citoyenneté", "Transports", "Éducation",
@@ -287,7 +294,7 @@ def main() -> None:
     t = {k: [r for r in rows if r[0] in ("collectivite_id", "project_id", "c01") or r[1] == "c01"] for k, rows in t.items()}
     write("30_single_collectivite", t, loads(
         "a survey of one collectivité is valid", counts={"collectivites": 1, "objectives": 3, "projects": 2},
-        values=[("collectivites", {"collectivite_id": "c01"}, "kind", "commune")]))
+        values=[("collectivites", {"collectivite_id": "c01"}, "kind", "commune")], notebooks_warn=True))
 
     t = base()
     for line, kind in zip(range(2, 6), ["Commune", "EPCI", " commune ", "Commune+Intercommunalité"]):
@@ -413,6 +420,201 @@ def main() -> None:
         (OBJ, 1, "rank", None, "collectivite_id, objective, rank"),
         (PROJ, 1, "domaine", None, "project_id, collectivite_id, label, domain, status"),
         (PROJ, 1, "domain", None, "project_id, collectivite_id, label, domain, status")))
+
+    # --- issue 13: numbers read only when unambiguous ------------------------------------------------
+    t = base()
+    put(t, "collectivites", 3, "population", "451.762")
+    put(t, "collectivites", 5, "population", "157,175")
+    write("47_thousands_dot_or_comma", t, fails(
+        (COLL, 3, "population", "451.762", "a whole number >= 0"),
+        (COLL, 5, "population", "157,175", "a whole number >= 0")))
+
+    t = base()
+    put(t, "collectivites", 2, "population", "5,22E+05")
+    put(t, "collectivites", 3, "population", "1e30")
+    write("48_scientific_notation", t, fails(
+        (COLL, 2, "population", "5,22E+05", "a whole number >= 0"),
+        (COLL, 3, "population", "1e30", "a whole number >= 0")))
+
+    t = base()
+    put(t, "collectivites", 2, "population", "21681500 %")
+    write("49_percent_as_population", t, fails((COLL, 2, "population", "21681500 %", "a whole number >= 0")))
+
+    t = base()
+    put(t, "collectivites", 2, "population", "99999999999999999999")
+    write("50_population_too_large", t, fails((COLL, 2, "population", "99999999999999999999", "a whole number >= 0")))
+
+    t = base()
+    put(t, "collectivites", 2, "population", "1.513.275")
+    put(t, "collectivites", 3, "population", "451,762,000")
+    write("51_thousands_grouped_by_dots", t, fails(
+        (COLL, 2, "population", "1.513.275", "a whole number >= 0"),
+        (COLL, 3, "population", "451,762,000", "a whole number >= 0")))
+
+    # --- a cell is what its column claims: no spreadsheet error value, no formula --------------------
+    t = base()
+    put(t, "projects", 3, "domain", "#N/A")
+    put(t, "collectivites", 4, "name", "#REF!")
+    put(t, "projects", 6, "status", "#VALEUR!")
+    put(t, "objectives", 5, "collectivite_id", "#N/A")
+    write("52_spreadsheet_error_values", t, fails(
+        (COLL, 4, "name", "#REF!", "text"),
+        (OBJ, 5, "collectivite_id", "#N/A", "id"),
+        (PROJ, 3, "domain", "#N/A", "a domain label"),
+        (PROJ, 6, "status", "#VALEUR!", "a status label")))
+
+    t = base()
+    put(t, "projects", 4, "project_id", "=A3+1")
+    put(t, "projects", 7, "label", '=HYPERLINK("https://example.org";"Vidéoprotection")')
+    put(t, "projects", 9, "label", "@SOMME(A2:A5)")
+    write("53_spreadsheet_formulas", t, fails(
+        (PROJ, 4, "project_id", "=A3+1", "id"),
+        (PROJ, 7, "label", '=HYPERLINK("https://example.org";"Vidéoprotection")', "text"),
+        (PROJ, 9, "label", "@SOMME(A2:A5)", "text")))
+
+    t = base()
+    put(t, "projects", 2, "label", "- Vélos en libre-service (+ de 300 stations)")
+    put(t, "projects", 3, "label", "+ de démarches en ligne")
+    put(t, "projects", 4, "label", "-20 % d'énergie pour l'éclairage")
+    write("54_labels_starting_with_signs", t, loads(
+        "a label may start with '-', '+' or a number: text, not a formula",
+        values=[("projects", {"project_id": "p03"}, "label", "-20 % d'énergie pour l'éclairage")]))
+
+    # --- folding never deletes what it does not understand --------------------------------------------
+    t = base()
+    put(t, "projects", 2, "status", "réalisé ❌")
+    put(t, "projects", 5, "status", "réalisé ✓")
+    put(t, "collectivites", 4, "kind", "commune 🏛")
+    write("55_symbols_in_labels", t, fails(
+        (COLL, 4, "kind", "commune 🏛", "commune (commune)"),
+        (PROJ, 2, "status", "réalisé ❌", "realise (réalisé)"),
+        (PROJ, 5, "status", "réalisé ✓", "realise (réalisé)")))
+
+    t = base()
+    put(t, "projects", 2, "domain", "Transports 🚲")
+    put(t, "projects", 4, "domain", "Énergie ⚡")
+    put(t, "projects", 5, "domain", "Loisirs/culture")
+    write("56_emoji_in_domain", t, fails((PROJ, 2, "domain", "Transports 🚲", DOMAINS),
+                                         (PROJ, 4, "domain", "Énergie ⚡", DOMAINS)))
+
+    # --- one place is one identity --------------------------------------------------------------------
+    t = base()
+    t["collectivites"].append(["C01", "Lyon", "commune", "69123", "", "522250"])
+    write("57_same_commune_two_ids", t, fails(
+        (COLL, 6, "collectivite_id", "C01", "each place once"),
+        (COLL, 6, "insee_code", "69123", "each place once")))
+
+    t = base()
+    t["collectivites"].append(["c05", "Rennes Métropole (EPCI)", "intercommunalité", "", "243500139", "451762"])
+    write("58_same_epci_two_ids", t, fails((COLL, 6, "epci_siren", "243500139", "each place once")))
+
+    t = base()
+    put(t, "objectives", 2, "cited", "non")
+    write("59_ranked_but_not_cited", t, fails((OBJ, 2, "cited", "non", "cited = oui")))
+
+    # --- structural problems: reported once, where they start -----------------------------------------
+    lines = utf8(BASE["projects"]).decode("utf-8").splitlines()
+    lines[4] = 'p04,c02,"Wifi public dans les médiathèques,Loisirs/culture,réalisé'
+    lines[6] = 'p06,c03,Vidéoprotection du "centre-ville",Sécurité/sûreté/protection des citoyens,réalisé'
+    write("60_stray_quote_merges_lines", None, fails((PROJ, 5, None, lines[4], "balanced double quotes")),
+          {PROJ: ("\n".join(lines) + "\n").encode("utf-8")})
+
+    title = "Baromètre Ville numérique 2013 - panel,,,,,\n"
+    write("61_title_row_above_header", None, fails(
+        (COLL, 1, None, title.strip(), "the header on line 1")),
+        {COLL: (title + csv_text(BASE["collectivites"])).encode("utf-8")})
+
+    write("62_excel_sep_line", None, fails((PROJ, 1, None, "sep=;", "the header on line 1")),
+          {PROJ: ("sep=;\r\n" + csv_text(BASE["projects"], ";", "\r\n")).encode("cp1252")})
+
+    two = "Enquête 2013\n\nRéponses des collectivités\n"
+    write("63_two_title_rows_and_blank_line", None, fails((OBJ, 1, None, "Enquête 2013", "the header on line 1")),
+          {OBJ: (two + csv_text(BASE["objectives"])).encode("utf-8")})
+
+    rows = BASE["projects"]
+    pasted = codecs.BOM_UTF8 + csv_text(rows[:5]).encode("utf-8") + csv_text(rows[5:]).encode("cp1252")
+    write("64_utf8_then_cp1252", None, fails((PROJ, 6, None, ",".join(rows[5]), "CSV UTF-8")), {PROJ: pasted})
+
+    rows = BASE["objectives"]
+    pasted = csv_text(rows[:4]).encode("utf-8") + csv_text(rows[4:]).encode("cp1252")
+    write("65_utf8_then_cp1252_without_bom", None, fails((OBJ, 5, None, ",".join(rows[4]), "CSV UTF-8")),
+          {OBJ: pasted})
+
+    text = 'project_id,collectivite_id,label,domain,status\np01,c01,"Vélos en libre-service,\nconnectés",Transports,réalisé\n'
+    text += csv_text(BASE["projects"][2:])
+    write("66_quoted_line_break_is_text", None, loads(
+        "a quoted value may hold a line break and commas: one record over two lines, not a stray quote",
+        values=[("projects", {"project_id": "p01"}, "label", "Vélos en libre-service,\nconnectés")]),
+        {PROJ: text.encode("utf-8")})
+
+    # --- column names ----------------------------------------------------------------------------------
+    t = base()
+    t["collectivites"][0][0] = "id"
+    t["projects"][0][1] = "city_id"
+    write("67_english_column_names", t, fails(
+        (COLL, 1, "id", None, COLS), (COLL, 1, "collectivite_id", None, COLS),
+        (PROJ, 1, "city_id", None, "project_id, collectivite_id"),
+        (PROJ, 1, "collectivite_id", None, "project_id, collectivite_id")))
+
+    t = base()
+    t["collectivites"][0] = ["collectivite_id", "Nom", "Type", "Code INSEE", "SIREN EPCI", "Population"]
+    write("68_french_headers_collectivites", t, fails(
+        *[(COLL, 1, c, None, COLS) for c in ("Nom", "Type", "Code INSEE", "SIREN EPCI",
+                                             "name", "kind", "insee_code", "epci_siren")]))
+
+    # --- many rows with the same problem: grouped, and the other problem still visible ----------------
+    t = base()
+    t["projects"] = [t["projects"][0]] + [
+        [f"p{n:02d}", "c0" + str(1 + n % 4), f"Projet touristique n° {n}", "Tourisme", "en cours"] for n in range(1, 61)]
+    t["projects"].append(["p61", "c01", "", "Transports", "réalisé"])
+    write("69_same_unknown_label_sixty_rows", t, fails(
+        *[(PROJ, n + 1, "domain", "Tourisme", DOMAINS) for n in range(1, 61)],
+        (PROJ, 62, "label", None, "a non-empty value")))
+
+    # --- numbers that are unambiguous load --------------------------------------------------------------
+    t = base()
+    for line, pop in zip(range(2, 6), ["522 250,000", "0451762", "+41365", "157175.0"]):
+        put(t, "collectivites", line, "population", pop)
+    write("70_unambiguous_numbers", t, loads(
+        "a grouped French number with decimals, a leading zero, a plus sign and a '.0' are unambiguous",
+        values=[("collectivites", {"collectivite_id": "c01"}, "population", 522250),
+                ("collectivites", {"collectivite_id": "c02"}, "population", 451762),
+                ("collectivites", {"collectivite_id": "c03"}, "population", 41365),
+                ("collectivites", {"collectivite_id": "c04"}, "population", 157175)]))
+
+    # --- valid data with degenerate results: a figure and a sentence, never a crash -------------------
+    t = base()
+    for line in range(2, 10):
+        put(t, "projects", line, "domain", "Transports" if line < 6 else "Énergie")
+        put(t, "projects", line, "status", "réalisé" if line < 6 else "en cours")
+    write("71_ratios_zero_and_one", t, loads(
+        "every transport project realised (4 of 4), no énergie project realised (0 of 4): ratios 1 and 0",
+        values=[("projects", {"project_id": "p08"}, "status", "en_cours")], notebooks_warn=True,
+        cannot_compute=["realisation_small_domains_higher", "realisation_loisirs_ecitoyen_good"]))
+
+    t = base()
+    for line in range(2, 11):
+        put(t, "objectives", line, "rank", "")
+    write("72_no_objective_ranked", t, loads(
+        "a wave may only ask which objectives are cited (as 2015 published them): nothing is ranked",
+        set_aside={"cited but not ranked": 9}, notebooks_warn=True,
+        cannot_compute=["objectives_top_two", "objectives_order", "objectives_fluctuating"]))
+
+    t = base()
+    for line in range(2, 10):
+        put(t, "projects", line, "status", "")
+    write("73_no_status_known", t, loads(
+        "no project has a known status: every realisation ratio is unknown, not a crash",
+        set_aside={"status missing": 8}, notebooks_warn=True,
+        cannot_compute=["realisation_small_domains_higher", "realisation_loisirs_ecitoyen_good"]))
+
+    t = base()
+    put(t, "objectives", 2, "cited", "non")
+    put(t, "objectives", 2, "rank", "")
+    put(t, "objectives", 3, "cited", "")
+    write("74_not_cited_and_not_ranked", t, loads(
+        "not cited and not ranked is a valid answer, and so is a rank with 'cited' left empty",
+        set_aside={"not cited and not ranked": 1}))
 
 
 if __name__ == "__main__":
