@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from villenum import claim_kinds  # noqa: F401  (registers the evaluators)
+from villenum import claim_kinds, edition_kinds  # noqa: F401  (register the evaluators)
 from villenum.claims import KINDS, CannotCompute, Evaluation, Inputs, Tables, check_claims, parse_params
 from villenum.questionnaire import Questionnaire
 
@@ -57,17 +57,19 @@ def verdict(claim_id: str, ev: Evaluation, reconstruction: bool, has_published: 
 
 def build_scorecard(claims: pd.DataFrame, results: Tables, published: Tables | None, reconstruction: bool,
                     questionnaire: Questionnaire, reference: Tables | None = None,
-                    built_to_match: frozenset[str] = frozenset(), finding: str | None = None) -> pd.DataFrame:
+                    built_to_match: frozenset[str] = frozenset(), finding: str | None = None,
+                    editions: dict[str, Tables] | None = None) -> pd.DataFrame:
     """One row per claim: columns claim_id, finding, claim_fr, sources, notebook, computed (text), holds
     (True/False/None), evidence, verdict, note.
 
     `published`: the data wave's own published tables (None or empty: verdicts « skipped »); `reference`: the
     published tables of the claims' wave (targets such as `published:figures:n_domains`), default `published`;
-    `built_to_match`: the claims a reconstruction was generated to meet.
+    `built_to_match`: the claims a reconstruction was generated to meet; `editions`: the published tables of
+    every edition the claims across editions name, by wave (edition_kinds.editions_named).
     """
     selected = check_claims(claims if finding is None else claims[claims["finding"] == finding])
     inputs = Inputs(results, published or {}, reference if reference is not None else (published or {}),
-                    questionnaire)
+                    questionnaire, editions or {})
     rows = []
     for claim in selected.itertuples(index=False):
         ev, note = evaluate(claim, inputs)
