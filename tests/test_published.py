@@ -12,8 +12,8 @@ import pytest
 
 from villenum.paths import ROOT, published_dir
 from villenum.errors import InputError
-from villenum.published import (NAMES, OPTIONAL as OPTIONAL_TABLES, REQUIRED, has_published, load_claims, load_published,
-                                 load_tables, present)
+from villenum.published import NAMES, REQUIRED, has_published, load_claims, load_published, load_tables, present
+from villenum.published import OPTIONAL as OPTIONAL_TABLES
 
 RAW = ROOT / "data" / "raw"
 DATAPACKAGE = RAW / "datapackage.json"
@@ -32,7 +32,6 @@ REQUIRED_CLAIMS = (
     "flagship_etude_smart_grids_open_data", "flagship_wanted", "flagship_widely_undertaken",
     "flagship_loisirs_examples",
 )
-SOURCED = tuple(n for n in NAMES if n != "sources")
 
 
 def _descriptor() -> dict:
