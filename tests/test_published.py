@@ -290,3 +290,14 @@ def test_published_codes_are_codes_of_the_editions_questionnaire(wave):
     for name, field in (("domain_counts", "domain"), ("objectives_cited", "objective")):
         if name in tables:
             assert set(tables[name][tables[name].columns[0]]) <= set(q.codes(field)), name
+
+
+def test_a_notebook_asking_for_a_table_its_edition_did_not_publish_gets_none():
+    from villenum.context import Context
+
+    ctx = Context(wave="2014", survey_dir=Path("."), published_dir=published_dir("2014"), output_dir=Path("."),
+                  figure_dir=Path("."), survey=None)
+    assert ctx.published("domain_shares") is None and len(ctx.published("domain_counts")) == 3
+    assert set(ctx.published_tables()) == set(present("2014"))
+    with pytest.raises(KeyError, match="unknown published table 'nope'"):
+        ctx.published("nope")

@@ -51,9 +51,9 @@ def _value(p: dict, x: Inputs) -> Evaluation:
 
 
 def _series(p: dict, x: Inputs) -> tuple[pd.Series, str]:
-    """(values by key, basis): the published `published_column` of the wave if it has published figures and the
-    claim says `basis=published_if_any`, else the result table's `column`; rows in `exclude` left out."""
-    if p.get("basis") == "published_if_any" and x.published:
+    """(values by key, basis): the published `published_column` of the wave if it published the table `published`
+    and the claim says `basis=published_if_any`, else the result table's `column`; rows in `exclude` left out."""
+    if p.get("basis") == "published_if_any" and p["published"] in x.published:
         table = x.published[p["published"]]
         series, basis = table.set_index(p["key"])[p["published_column"]], "published"
     else:

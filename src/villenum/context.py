@@ -11,7 +11,8 @@ import json
 
 from villenum import paths
 from villenum.io import write_atomic, write_csv_atomic
-from villenum.published import has_published, load_claims, load_editions, load_published, load_tables
+from villenum.published import (NAMES, has_published, load_claims, load_editions, load_published, load_tables,
+                                present)
 from villenum.questionnaire import Questionnaire, load_questionnaire
 from villenum.survey import Survey, load_survey
 
@@ -40,8 +41,13 @@ class Context:
         return has_published(self.wave, self.published_dir)
 
     def published(self, name: str) -> pd.DataFrame | None:
-        """A published table of the wave, or None when the wave has none (comparisons are then skipped)."""
-        return load_published(name, self.wave, self.published_dir) if self.has_published else None
+        """A published table of the wave, or None when the wave did not publish it (comparisons are then skipped)."""
+        stem = name.removesuffix(".csv")
+        if stem not in NAMES:
+            raise KeyError(f"unknown published table {name!r}; known: {', '.join(NAMES)}")
+        if not self.has_published or stem not in present(self.wave, self.published_dir):
+            return None
+        return load_published(stem, self.wave, self.published_dir)
 
     def published_tables(self) -> dict[str, pd.DataFrame] | None:
         """Every published table of the wave, or None when it has none."""
