@@ -10,13 +10,13 @@ from villenum import paths
 from villenum.claims import KINDS, CannotCompute, Inputs, check_claims, fr_number, parse_params
 from villenum.context import load_results
 from villenum.errors import InputError
-from villenum.published import NAMES, load_claims, load_published
+from villenum.published import load_claims, load_published, load_tables
 from villenum.questionnaire import load_questionnaire
 from villenum.scorecard import ClaimError, build_scorecard, evaluate
 
 Q = load_questionnaire("2013")
 CLAIMS = load_claims("2013")
-PUBLISHED = {n: load_published(n, "2013") for n in NAMES}
+PUBLISHED = load_tables("2013")
 RESULTS = load_results(paths.output_dir("2013"))
 BUILT = frozenset(["panel_size_24", "domains_share_table"])
 
@@ -104,3 +104,71 @@ def test_built_to_match_claims_check_the_pipeline_and_others_are_illustrations()
 
 def test_french_numbers():
     assert fr_number(50396) == "50\u202f396" and fr_number(7.0412, 2) == "7,04" and fr_number(-0.42, 2) == "-0,42"
+
+
+# --- kinds across editions (edition_kinds.py) and the small extensions they needed -------------------------------
+
+
+def _editions(**ranks) -> dict[str, dict[str, pd.DataFrame]]:
+    """Three editions whose `objectives` tables give category x the ranks `ranks` (others fill the rest)."""
+    out = {}
+    for wave, rank in ranks.items():
+        others = [r for r in (1, 2, 3) if r != rank]
+        out[wave] = {"objectives": pd.DataFrame({"objective": ["x", "y", "z"], "rank_published": [rank, *others]})}
+    return out
+
+
+def _judge(kind: str, params: dict, editions: dict | None = None, results: dict | None = None):
+    return KINDS[kind](params, Inputs(results or {}, {}, {}, Q, editions or {}))
+
+
+@pytest.mark.parametrize("condition, holds_for, fails_for", [
+    ({"ranks": ["3", "2", "1"]}, (3, 2, 1), (3, 1, 1)),
+    ({"trend": "improving"}, (3, 2, 1), (3, 3, 1)),
+    ({"trend": "worsening"}, (1, 2, 3), (1, 2, 2)),
+    ({"shift": "1"}, (1, 1, 2), (1, 1, 1)),
+])
+def test_ranks_across_editions_flip_when_a_rank_changes(condition, holds_for, fails_for):
+    specs = [f"{w}:objectives:rank_published:smallest" for w in ("a", "b", "c")]
+    params = {"category": "x", "editions": specs, **condition}
+    assert _judge("ranks_across_editions", params, _editions(a=holds_for[0], b=holds_for[1], c=holds_for[2])).holds
+    ev = _judge("ranks_across_editions", params, _editions(a=fails_for[0], b=fails_for[1], c=fails_for[2]))
+    assert ev.holds is False and ev.basis == "published"
+
+
+def test_ranks_across_editions_rank_values_largest_first_and_ties_share_the_best_rank():
+    tables = {"e": {"t": pd.DataFrame({"k": ["x", "y", "z"], "v": [15.0, 16.0, 15.0]})}}
+    ev = _judge("ranks_across_editions", {"category": "x", "editions": ["e:t:v"], "ranks": "2"}, tables)
+    assert ev.holds and "rang 2 sur 3 publiés" in ev.computed
+    with pytest.raises(CannotCompute, match="no published value of w"):
+        _judge("ranks_across_editions", {"category": "w", "editions": ["e:t:v"], "ranks": "1"}, tables)
+
+
+def test_published_compare_flips_when_a_published_figure_changes():
+    editions = {w: {"panel": load_published("panel", w)} for w in ("2013", "2014")}
+    params = {"figure": "2014:panel:previous_panel_size", "op": "==", "other": "2013:panel:panel_size"}
+    assert _judge("published_compare", params, editions).holds is False  # 22 against 24
+    fixed = editions["2014"]["panel"].copy()
+    fixed.loc[fixed["figure_id"] == "previous_panel_size", "value"] = 24.0
+    assert _judge("published_compare", params, {**editions, "2014": {"panel": fixed}}).holds is True
+    shares = {"2013": {"domain_shares": load_published("domain_shares", "2013")}}
+    ev = _judge("published_compare", {"figure": "2013:domain_shares:loisirs_culture:share", "op": ">",
+                                      "other": "2013:domain_shares:transport:share"}, shares)
+    assert ev.holds and "16 (2013:domain_shares:loisirs_culture:share) > 15" in ev.computed
+
+
+def test_value_about_and_rank_of_with_an_operator():
+    table = {"t": pd.DataFrame({"k": ["a", "b", "c"], "n": [300.0, 150.0, 40.0]})}
+    about = {"table": "t", "column": "n", "agg": "sum", "op": "about", "tolerance": "25", "target": "500"}
+    assert _judge("value", about, results=table).holds  # 490, within 25 of 500
+    assert not _judge("value", {**about, "tolerance": "5"}, results=table).holds
+    rank = {"table": "t", "key": "k", "column": "n", "category": "c", "op": ">", "target": "2"}
+    assert _judge("rank_of", rank, results=table).holds  # c is 3rd
+    assert not _judge("rank_of", {**rank, "category": "a"}, results=table).holds
+    with pytest.raises(CannotCompute, match="no value for d"):
+        _judge("rank_of", {**rank, "category": "d"}, results=table)
+
+
+def test_a_result_table_not_computed_is_not_testable_not_a_bug():
+    with pytest.raises(CannotCompute, match="no result table domains_counts"):
+        _judge("leaders", {"table": "domains_counts", "key": "domain", "column": "n_projects", "set": "x"})

@@ -1,4 +1,5 @@
-"""The published 2013 figures and data/raw/datapackage.json: valid, complete, sourced and consistent."""
+"""The published figures of every edition (2013, 2014, 2015) and data/raw/datapackage.json: valid, complete,
+sourced and consistent; an edition without an optional table loads cleanly."""
 
 from __future__ import annotations
 
@@ -10,11 +11,15 @@ import pandas as pd
 import pytest
 
 from villenum.paths import ROOT, published_dir
-from villenum.published import NAMES, has_published, load_claims, load_published
+from villenum.errors import InputError
+from villenum.published import NAMES, REQUIRED, has_published, load_claims, load_published, load_tables, present
+from villenum.published import OPTIONAL as OPTIONAL_TABLES
 
 RAW = ROOT / "data" / "raw"
 DATAPACKAGE = RAW / "datapackage.json"
 WAVE = "2013"
+WAVES = ("2013", "2014", "2015")
+WAVE_TABLES = [(w, n) for w in WAVES for n in present(w)]
 # Produced separately (reference data issue); only these may be absent, and then only their resources are skipped.
 OPTIONAL = ("reference/communes.csv", "reference/epcis.csv")
 DOMAIN_CODES = ("loisirs_culture", "transport", "e_citoyennete", "education", "batiment", "energie",
@@ -27,7 +32,6 @@ REQUIRED_CLAIMS = (
     "flagship_etude_smart_grids_open_data", "flagship_wanted", "flagship_widely_undertaken",
     "flagship_loisirs_examples",
 )
-SOURCED = tuple(n for n in NAMES if n != "sources")
 
 
 def _descriptor() -> dict:
@@ -118,16 +122,38 @@ def test_published_dir():
     assert not has_published("1900") and published_dir("1900").name == "1900"
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_files_are_utf8_with_lf(name):
-    raw = (published_dir(WAVE) / f"{name}.csv").read_bytes()
+@pytest.mark.parametrize("wave, name", WAVE_TABLES)
+def test_files_are_utf8_with_lf(wave, name):
+    raw = (published_dir(wave) / f"{name}.csv").read_bytes()
     assert not raw.startswith(b"\xef\xbb\xbf") and b"\r" not in raw
     raw.decode("utf-8")
 
 
-@pytest.mark.parametrize("name", SOURCED)
-def test_every_row_is_sourced(name):
-    assert source_problems(load_published(name, WAVE), load_published("sources", WAVE)) == []
+@pytest.mark.parametrize("wave, name", [(w, n) for w, n in WAVE_TABLES if n != "sources"])
+def test_every_row_is_sourced(wave, name):
+    assert source_problems(load_published(name, wave), load_published("sources", wave)) == []
+
+
+@pytest.mark.parametrize("wave", WAVES)
+def test_every_edition_has_the_required_tables_and_each_of_its_csvs_is_a_known_table(wave):
+    assert set(REQUIRED) <= set(present(wave))
+    assert sorted(p.stem for p in published_dir(wave).glob("*.csv")) == sorted(present(wave))
+    assert (published_dir(wave) / "README.md").is_file()
+
+
+def test_a_missing_optional_table_is_absent_and_a_missing_required_one_is_named(tmp_path):
+    assert "participants" in OPTIONAL_TABLES and "domain_shares" in OPTIONAL_TABLES
+    tables = load_tables("2014")
+    assert "participants" not in tables and "domain_shares" not in tables and "domain_counts" in tables
+    assert list(load_tables("2013")) == [n for n in NAMES if n not in ("domain_counts", "objectives_cited")]
+    with pytest.raises(FileNotFoundError, match="no published table 'participants' for wave 2014"):
+        load_published("participants", "2014")
+    for name in ("sources", "panel"):  # figures and claims missing too: both named at once
+        (tmp_path / f"{name}.csv").write_bytes((published_dir("2014") / f"{name}.csv").read_bytes())
+    with pytest.raises(InputError) as err:
+        load_tables("x", tmp_path)
+    assert [Path(p.file).name for p in err.value.problems] == ["figures.csv", "claims.csv"]
+    assert has_published("x", tmp_path)
 
 
 def test_bad_sources_are_caught():
@@ -213,3 +239,65 @@ def test_shares_that_do_not_add_up_are_rejected_naming_file_and_column(tmp_path)
         load_published("domain_shares", directory=tmp_path)
     (p,) = err.value.problems
     assert (p.file, p.column, p.value) == ("domain_shares.csv", "share", 110.0)
+
+
+# --- 2014 and 2015: where sources disagree, both values are kept ----------------------------------------------
+
+
+def _values(wave: str, name: str) -> pd.Series:
+    return load_published(name, wave).set_index("figure_id")["value"]
+
+
+def test_2014_keeps_38_and_37_and_the_22_of_the_previous_edition():
+    panel = load_published("panel", "2014").set_index("figure_id")
+    assert panel.loc["panel_size", "value"] == 38 and panel.loc["panel_size_excl_paris", "value"] == 37
+    assert panel.loc["previous_panel_size", "value"] == 22 != _values("2013", "panel")["panel_size"]
+    assert panel.loc["panel_size_excl_paris", "sources"] == "SI"
+
+
+def test_2014_keeps_the_printed_47_percent_and_the_computed_45_8():
+    figures = load_published("figures", "2014").set_index("figure_id")
+    printed, computed = figures.loc["top_three_share_printed"], figures.loc["top_three_share_computed"]
+    assert (printed["value"], printed["basis"]) == (47, "stated")
+    assert (computed["value"], computed["basis"]) == (45.8, "inferred")
+    assert round(100 * figures.loc["top_three_projects", "value"] / figures.loc["total_projects", "value"], 1) == 45.8
+
+
+def test_2014_domain_counts_add_up_to_the_published_371():
+    counts = load_published("domain_counts", "2014").set_index("domain")
+    assert counts["n_projects"].sum() == _values("2014", "figures")["top_three_projects"] == 371
+    assert counts.loc["e_citoyennete", "basis"] == "inferred" and counts.loc["transport", "basis"] == "stated"
+    assert list(counts.sort_values("rank_published").index) == ["transport", "education", "e_citoyennete"]
+    assert (counts["share"] - 100 * counts["n_projects"] / 810).abs().max() < 0.05
+
+
+def test_2014_objectives_five_the_fourth_unnamed_and_2015_percentages():
+    objectives = load_published("objectives", "2014").sort_values("rank_published")
+    assert list(objectives["objective"]) == ["qualite_service", "attractivite", "bonne_gestion",
+                                             "objectif_4_non_nomme", "developpement_durable"]
+    assert objectives.set_index("objective").loc["objectif_4_non_nomme", "basis"] == "inferred"
+    cited = load_published("objectives_cited", "2015").set_index("objective")["share"]
+    assert cited.to_dict() == {"attractivite": 91, "qualite_service": 82, "bonne_gestion": 55}
+
+
+@pytest.mark.parametrize("wave", ("2014", "2015"))
+def test_published_codes_are_codes_of_the_editions_questionnaire(wave):
+    from villenum.questionnaire import load_questionnaire
+
+    q = load_questionnaire(wave)
+    tables = load_tables(wave)
+    assert set(tables["objectives"]["objective"]) <= set(q.codes("objective"))
+    for name, field in (("domain_counts", "domain"), ("objectives_cited", "objective")):
+        if name in tables:
+            assert set(tables[name][tables[name].columns[0]]) <= set(q.codes(field)), name
+
+
+def test_a_notebook_asking_for_a_table_its_edition_did_not_publish_gets_none():
+    from villenum.context import Context
+
+    ctx = Context(wave="2014", survey_dir=Path("."), published_dir=published_dir("2014"), output_dir=Path("."),
+                  figure_dir=Path("."), survey=None)
+    assert ctx.published("domain_shares") is None and len(ctx.published("domain_counts")) == 3
+    assert set(ctx.published_tables()) == set(present("2014"))
+    with pytest.raises(KeyError, match="unknown published table 'nope'"):
+        ctx.published("nope")

@@ -38,19 +38,22 @@ def _published_sum(p: dict, x: Inputs) -> Evaluation:
 
 @kind("value")
 def _value(p: dict, x: Inputs) -> Evaluation:
-    """One number from a result table (`table`, `column`, `where`, `agg`, `per`) compared (`op`) with `target`."""
+    """One number from a result table (`table`, `column`, `where`, `agg`, `per`) compared (`op`) with `target`;
+    `op=about` with `tolerance`: within `tolerance` of `target` (« près de 500 »)."""
     value = aggregate(result(x, p["table"]), p)
     want = target(p["target"], x)
-    holds = OPS[p["op"]](value, want)
+    if p["op"] == "about":
+        holds, shown = abs(value - want) <= float(p["tolerance"]), f"{fr_number(want)} ± {p['tolerance']}"
+    else:
+        holds, shown = OPS[p["op"]](value, want), f"{p['op']} {fr_number(want)}"
     decimals = int(p.get("decimals", 0))
-    return Evaluation(f"{p.get('what', p['column'])} : {fr_number(value, decimals)} ({p['op']} {fr_number(want)})",
-                      bool(holds), "data")
+    return Evaluation(f"{p.get('what', p['column'])} : {fr_number(value, decimals)} ({shown})", bool(holds), "data")
 
 
 def _series(p: dict, x: Inputs) -> tuple[pd.Series, str]:
-    """(values by key, basis): the published `published_column` of the wave if it has published figures and the
-    claim says `basis=published_if_any`, else the result table's `column`; rows in `exclude` left out."""
-    if p.get("basis") == "published_if_any" and x.published:
+    """(values by key, basis): the published `published_column` of the wave if it published the table `published`
+    and the claim says `basis=published_if_any`, else the result table's `column`; rows in `exclude` left out."""
+    if p.get("basis") == "published_if_any" and p["published"] in x.published:
         table = x.published[p["published"]]
         series, basis = table.set_index(p["key"])[p["published_column"]], "published"
     else:
@@ -92,12 +95,15 @@ def _leaders(p: dict, x: Inputs) -> Evaluation:
 
 @kind("rank_of")
 def _rank_of(p: dict, x: Inputs) -> Evaluation:
-    """Category `category` has rank `target` by `column` (1 = largest; tied values share the best rank)."""
+    """Category `category` has rank `target` by `column` (1 = largest; tied values share the best rank); with
+    `op` (e.g. `>`), its rank compares so with `target` (« pas une priorité »: rank > 3)."""
     series, basis = _series(p, x)
+    if p["category"] not in series.index or pd.isna(series.get(p["category"])):
+        raise CannotCompute(f"no value for {p['category']}")
     rank = int(series.rank(ascending=False, method="min")[p["category"]])
     want = target(p["target"], x)
     return Evaluation(f"{labels([p['category']], x, p.get('field', ''))} : rang {rank} sur {len(series)}",
-                      rank == want, basis)
+                      bool(OPS[p.get("op", "==")](rank, want)), basis)
 
 
 @kind("about")

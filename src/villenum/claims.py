@@ -2,14 +2,17 @@
 
 A claim's `params` cell holds `key=value` pairs separated by `;`; a list is written `a|b|c`. A target may be a
 number or a published figure, `published:<table>:<figure_id>` (e.g. `published:figures:n_domains`), read from
-the published tables of the claim's own wave. The kinds and their parameters are documented in
-docs/claims.md; no wave's expected numbers or category sets live here.
+the published tables of the claim's own wave, or `published:<table>:<row>:<column>` for any table whose first
+column is its key (e.g. `published:domain_counts:transport:n_projects`). Claims across editions name another
+edition's published tables as `<wave>:<table>:<row>[:<column>]`; the caller passes those tables in
+(`Inputs.editions`), so that evaluators stay pure functions of their inputs. The kinds and their parameters
+are documented in docs/claims.md; no wave's expected numbers or category sets live here.
 """
 
 from __future__ import annotations
 
 import operator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
@@ -43,12 +46,14 @@ class Evaluation:
 @dataclass(frozen=True)
 class Inputs:
     """What evaluators read: result tables, the data wave's own published tables (may be empty), the published
-    tables of the claims' wave (to resolve `published:` targets) and the questionnaire (labels)."""
+    tables of the claims' wave (to resolve `published:` targets), the questionnaire (labels) and, for claims
+    across editions, the published tables of every edition they name, by wave (`editions`)."""
 
     results: Tables
     published: Tables
     reference: Tables
     questionnaire: Questionnaire
+    editions: dict[str, Tables] = field(default_factory=dict)
 
 
 Evaluator = Callable[[dict, Inputs], Evaluation]
@@ -101,10 +106,10 @@ def target(value: str, inputs: Inputs) -> float:
     """A number, or the value of a published figure `published:<table>:<figure_id>` of the claims' wave."""
     if not value.startswith("published:"):
         return float(value)
-    _, table, figure_id = value.split(":", 2)
+    _, table, row, *column = value.split(":", 3)
     if table not in inputs.reference:
         raise CannotCompute(f"no published table '{table}' to read the target {value} from")
-    return figure(inputs.reference[table], figure_id)
+    return lookup(inputs.reference[table], row, *column)
 
 
 def figure(table: pd.DataFrame, figure_id: str) -> float:
@@ -112,8 +117,31 @@ def figure(table: pd.DataFrame, figure_id: str) -> float:
     return float(table.set_index("figure_id").loc[figure_id, "value"])
 
 
+def lookup(table: pd.DataFrame, row: str, column: str = "value") -> float:
+    """The `column` of the row whose key (the table's first column: figure_id, domain, objective…) is `row`."""
+    return float(table.set_index(table.columns[0]).loc[row, column])
+
+
+def edition_tables(wave: str, inputs: Inputs) -> Tables:
+    """The published tables of edition `wave` passed in by the caller; none is a degenerate condition."""
+    if wave not in inputs.editions:
+        raise CannotCompute(f"the published tables of edition {wave} were not passed in")
+    return inputs.editions[wave]
+
+
+def edition_value(ref: str, inputs: Inputs) -> float:
+    """`<wave>:<table>:<row>[:<column>]` (column default `value`): one published number of any edition."""
+    wave, table, row, *column = ref.split(":", 3)
+    tables = edition_tables(wave, inputs)
+    if table not in tables:
+        raise CannotCompute(f"edition {wave} published no table '{table}'")
+    return lookup(tables[table], row, *column)
+
+
 def result(inputs: Inputs, name: str) -> pd.DataFrame:
-    """A result table; an empty one is a degenerate condition (CannotCompute)."""
+    """A result table; a missing one (not computed in this run) or an empty one is a degenerate condition."""
+    if name not in inputs.results:
+        raise CannotCompute(f"no result table {name} (not computed in this run)")
     table = inputs.results[name]
     if table.empty:
         raise CannotCompute(f"the result table {name} is empty")

@@ -11,12 +11,13 @@ import json
 
 from villenum import paths
 from villenum.io import write_atomic, write_csv_atomic
-from villenum.published import NAMES, has_published, load_claims, load_published
+from villenum.published import (NAMES, has_published, load_claims, load_editions, load_published, load_tables,
+                                present)
 from villenum.questionnaire import Questionnaire, load_questionnaire
 from villenum.stats import keep_precision
 from villenum.survey import Survey, load_survey
 
-CLAIMS_FALLBACK_WAVE = "2013"  # a wave without published figures is judged against this wave's statements
+CLAIMS_FALLBACK_WAVE = paths.FIRST_WAVE  # a wave without published figures is judged against its statements
 
 
 @dataclass
@@ -41,12 +42,17 @@ class Context:
         return has_published(self.wave, self.published_dir)
 
     def published(self, name: str) -> pd.DataFrame | None:
-        """A published table of the wave, or None when the wave has none (comparisons are then skipped)."""
-        return load_published(name, self.wave, self.published_dir) if self.has_published else None
+        """A published table of the wave, or None when the wave did not publish it (comparisons are then skipped)."""
+        stem = name.removesuffix(".csv")
+        if stem not in NAMES:
+            raise KeyError(f"unknown published table {name!r}; known: {', '.join(NAMES)}")
+        if not self.has_published or stem not in present(self.wave, self.published_dir):
+            return None
+        return load_published(stem, self.wave, self.published_dir)
 
     def published_tables(self) -> dict[str, pd.DataFrame] | None:
         """Every published table of the wave, or None when it has none."""
-        return {n: load_published(n, self.wave, self.published_dir) for n in NAMES} if self.has_published else None
+        return load_tables(self.wave, self.published_dir) if self.has_published else None
 
     def claims(self) -> pd.DataFrame:
         """The claims to check: the wave's own if published, else the 2013 study's (verdicts then skipped)."""
@@ -63,7 +69,7 @@ class Context:
         """The published tables of the claims' wave, where claims find their `published:` targets."""
         if self.has_published:
             return self.published_tables() or {}
-        return {n: load_published(n, CLAIMS_FALLBACK_WAVE) for n in NAMES}
+        return load_tables(CLAIMS_FALLBACK_WAVE)
 
     def built_to_match(self) -> frozenset[str]:
         """The claims a reconstructed survey was generated to meet (its MANIFEST.json), none for real data."""
@@ -76,11 +82,16 @@ class Context:
                   seed: int = 2013) -> pd.DataFrame:
         """The scorecard rows of one finding (or all) computed from result tables, each data-based claim's support
         measured on `n_boot` cluster resamples of the survey (see scorecard.build_scorecard)."""
+        from villenum.edition_kinds import editions_named
         from villenum.scorecard import build_scorecard
 
-        return build_scorecard(self.claims(), results, self.published_tables(), self.survey.is_reconstruction,
-                               self.questionnaire, self.reference_tables(), self.built_to_match(), finding,
-                               self.survey, n_boot, seed)
+        claims, reference = self.claims(), self.reference_tables()
+        claims_wave = self.wave if self.has_published else CLAIMS_FALLBACK_WAVE
+        editions = load_editions(set(editions_named(claims)) - {claims_wave})
+        editions[claims_wave] = reference  # the claims' own edition as read for this run (published_dir)
+        return build_scorecard(claims, results, self.published_tables(), self.survey.is_reconstruction,
+                               self.questionnaire, reference, self.built_to_match(), finding, self.survey, n_boot,
+                               seed, editions)
 
     def save_table(self, frame: pd.DataFrame, name: str) -> Path:
         """Write a result table to `<output_dir>/<name>.csv` atomically, floats to 10 decimals or 10 significant

@@ -32,5 +32,17 @@ def report_dir(wave: str) -> Path:
 
 
 def questionnaire_file(wave: str) -> Path:
-    """The questionnaire kept for an edition under data/raw (may not exist: see questionnaire.find_questionnaire)."""
+    """The questionnaire kept for an edition under data/raw (may not exist: see find_questionnaire)."""
     return RAW / "questionnaires" / f"{wave}.toml"
+
+
+QUESTIONNAIRE_FILE = "questionnaire.toml"
+FIRST_WAVE = "2013"  # the first edition: its questionnaire and claims are the fallback of a wave without its own
+
+
+def find_questionnaire(wave: str = FIRST_WAVE, survey_dir: str | Path | None = None) -> Path:
+    """The questionnaire file of a wave: the survey folder's, else `data/raw/questionnaires/<wave>.toml`, else
+    the first edition's (2013). Pure path logic, so that the runner's cache can name it without importing pandas."""
+    candidates = [Path(survey_dir) / QUESTIONNAIRE_FILE] if survey_dir else []
+    candidates += [questionnaire_file(wave), questionnaire_file(FIRST_WAVE)]
+    return next(p for p in candidates if p.is_file())

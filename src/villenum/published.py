@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
@@ -15,6 +16,8 @@ NUMERIC: dict[str, tuple[str, ...]] = {
     "participants": (),
     "objectives": ("rank_published",),
     "domain_shares": ("share",),
+    "domain_counts": ("n_projects", "share", "rank_published"),
+    "objectives_cited": ("share",),
     "figures": ("value",),
     "claims": (),
 }
@@ -23,6 +26,10 @@ BOOLEAN: dict[str, tuple[str, ...]] = {
     "objectives": ("fluctuating",),
 }
 NAMES: tuple[str, ...] = tuple(NUMERIC)
+# Every edition publishes these; the others are optional, as each edition published different tables (2013 a share
+# table and named participants, 2014 counts for three domains, 2015 percentages of villes citing an objective).
+REQUIRED: tuple[str, ...] = ("sources", "panel", "figures", "claims")
+OPTIONAL: tuple[str, ...] = tuple(n for n in NAMES if n not in REQUIRED)
 _BOOL_VALUES = {"true": True, "false": False}
 
 
@@ -63,3 +70,27 @@ def load_published(name: str, wave: str = "2013", directory: str | Path | None =
 def load_claims(wave: str = "2013", directory: str | Path | None = None) -> pd.DataFrame:
     """The wave's published statements to test (claims.csv), one row per claim_id."""
     return load_published("claims", wave, directory)
+
+
+def present(wave: str = "2013", directory: str | Path | None = None) -> tuple[str, ...]:
+    """The names (in NAMES order) of the published tables the wave has."""
+    directory = Path(directory) if directory else paths.published_dir(wave)
+    return tuple(n for n in NAMES if (directory / f"{n}.csv").is_file())
+
+
+def load_tables(wave: str = "2013", directory: str | Path | None = None) -> dict[str, pd.DataFrame]:
+    """Every published table the wave has, by name; a missing optional table is absent from the dict, a missing
+    required one (REQUIRED) is an InputError naming every missing file."""
+    directory = Path(directory) if directory else paths.published_dir(wave)
+    names = present(wave, directory)
+    missing = [n for n in REQUIRED if n not in names]
+    if missing:
+        raise InputError([problem(str(directory / f"{n}.csv"), f"published table '{n}' of wave {wave} is missing",
+                                  allowed="required tables: " + ", ".join(REQUIRED)) for n in missing])
+    return {n: load_published(n, wave, directory) for n in names}
+
+
+def load_editions(waves: Iterable[str]) -> dict[str, dict[str, pd.DataFrame]]:
+    """The published tables of each wave (load_tables), by wave: what claims across editions read."""
+    return {wave: load_tables(wave) for wave in waves}
+

@@ -22,8 +22,8 @@ from villenum.errors import InputError, Problem, problem
 from villenum.taxonomy import normalise_text
 
 FIELDS = ("objective", "domain", "status", "kind")
-FILE_NAME = "questionnaire.toml"
-DEFAULT_WAVE = "2013"
+DEFAULT_WAVE = paths.FIRST_WAVE
+find_questionnaire = paths.find_questionnaire  # where a wave's questionnaire is found (pure path logic)
 _KEYS = {"code", "label_fr", "gloss_en", "colour", "spellings", "role"}
 ROLES = ("realised", "in_progress", "under_study")  # what a status means for realisation and flagship counts
 _CODE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -182,13 +182,6 @@ def parse_questionnaire(path: str | Path) -> Questionnaire:
     if problems:
         raise InputError(problems)
     return Questionnaire(str(data.get("wave", path.stem)), path, int(scale), _fill_colours(table))
-
-
-def find_questionnaire(wave: str = DEFAULT_WAVE, survey_dir: str | Path | None = None) -> Path:
-    """The questionnaire file of a wave: the survey folder's, else `data/raw/questionnaires/<wave>.toml`, else 2013's."""
-    candidates = [Path(survey_dir) / FILE_NAME] if survey_dir else []
-    candidates += [paths.questionnaire_file(wave), paths.questionnaire_file(DEFAULT_WAVE)]
-    return next(p for p in candidates if p.is_file())
 
 
 @cache

@@ -35,8 +35,6 @@ from pathlib import Path
 
 from villenum import paths
 from villenum.digest import sha256_file
-from villenum.context import CLAIMS_FALLBACK_WAVE
-from villenum.questionnaire import find_questionnaire
 
 KERNEL = "villenum"
 STAGE_KEY = "villenum_stage"  # notebook metadata: notebooks of a later stage read the outputs of earlier ones
@@ -307,7 +305,7 @@ def input_files(params: dict) -> list[Path]:
 
     An empty directory parameter means the wave's default (as the notebooks resolve it); a wave without
     published figures is judged against 2013's claims and figures, which are then inputs too, and so is the
-    questionnaire the survey is read with (questionnaire.find_questionnaire).
+    questionnaire the survey is read with (paths.find_questionnaire).
     """
     files: list[Path] = []
     for key in DIR_PARAMETERS:
@@ -317,11 +315,11 @@ def input_files(params: dict) -> list[Path]:
         if directory.is_dir():
             files += _tree(directory)
         if key == "published_dir" and not any(f.suffix == ".csv" for f in files if directory in f.parents):
-            fallback = paths.published_dir(CLAIMS_FALLBACK_WAVE)
+            fallback = paths.published_dir(paths.FIRST_WAVE)
             if fallback.is_dir():
                 files += _tree(fallback)
         if key == "survey_dir":
-            files.append(find_questionnaire(str(params.get("wave") or "2013"), directory))
+            files.append(paths.find_questionnaire(str(params.get("wave") or paths.FIRST_WAVE), directory))
     return files
 
 

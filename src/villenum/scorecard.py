@@ -11,13 +11,12 @@ exception is a bug and fails the run, naming the claim.
 
 from __future__ import annotations
 
-import pandas as pd
-
-from villenum import claim_kinds  # noqa: F401  (registers the evaluators)
 import dataclasses
 
 import numpy as np
+import pandas as pd
 
+from villenum import claim_kinds, edition_kinds  # noqa: F401  (register the evaluators)
 from villenum.claims import KINDS, CannotCompute, Evaluation, Inputs, Tables, check_claims, fr_number, parse_params
 from villenum.findings import FINDINGS, compute
 from villenum.questionnaire import Questionnaire
@@ -113,7 +112,8 @@ def claim_support(claims: pd.DataFrame, inputs: Inputs, survey: Survey, n_boot: 
 def build_scorecard(claims: pd.DataFrame, results: Tables, published: Tables | None, reconstruction: bool,
                     questionnaire: Questionnaire, reference: Tables | None = None,
                     built_to_match: frozenset[str] = frozenset(), finding: str | None = None,
-                    survey: Survey | None = None, n_boot: int = 200, seed: int = 0) -> pd.DataFrame:
+                    survey: Survey | None = None, n_boot: int = 200, seed: int = 0,
+                    editions: dict[str, Tables] | None = None) -> pd.DataFrame:
     """One row per claim: columns claim_id, finding, claim_fr, sources, notebook, computed (French text), holds
     (True/False/None), support (share 0-1 of cluster resamples where the claim holds; NaN when not measured),
     evidence, verdict, explanation (one French sentence), note.
@@ -121,11 +121,12 @@ def build_scorecard(claims: pd.DataFrame, results: Tables, published: Tables | N
     `published`: the data wave's own published tables (None or empty: verdicts « skipped »); `reference`: the
     published tables of the claims' wave (targets such as `published:figures:n_domains`), default `published`;
     `built_to_match`: the claims a reconstruction was generated to meet; `survey`: the record-level data, whose
-    collectivités are resampled `n_boot` times (seed `seed`) to measure each data-based claim's support.
+    collectivités are resampled `n_boot` times (seed `seed`) to measure each data-based claim's support;
+    `editions`: the published tables of every edition the claims across editions name, by wave.
     """
     selected = check_claims(claims if finding is None else claims[claims["finding"] == finding])
     inputs = Inputs(results, published or {}, reference if reference is not None else (published or {}),
-                    questionnaire)
+                    questionnaire, editions or {})
     evaluations = [evaluate(claim, inputs) for claim in selected.itertuples(index=False)]
     on_data = selected[[ev.basis == "data" and ev.holds is not None for ev, _ in evaluations]]
     supports = claim_support(on_data, inputs, survey, n_boot, seed) if survey is not None else {}
