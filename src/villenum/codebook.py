@@ -3,120 +3,23 @@
 from __future__ import annotations
 
 import difflib
-import json
 import re
-from dataclasses import dataclass
-from importlib.resources import files
 
 import pandas as pd
 
 from villenum.questionnaire import Questionnaire
+from villenum.schema import (COLLECTIVITES, OBJECTIVES, PROJECTS, TABLES, Column, Table,  # noqa: F401 (re-exported)
+                             load_schema, markdown_table, table_schema)
 from villenum.errors import Problem, problem
 from villenum.io import column_key
 from villenum.numbers import number_issue, parse_french_number
 
 TRUE = {"true", "1", "oui", "yes", "vrai", "o", "y", "x"}
 FALSE = {"false", "0", "non", "no", "faux", "n"}
-SCHEMA_FILE = "codebook.schema.json"
 _SPREADSHEET_ERROR = re.compile(r"#(N/?A|N/D|REF!|VALUE!|VALEUR!|DIV/0!|NAME\?|NOM\?|NUM!|NOMBRE!|NULL!|NUL!|SPILL!|"
                                 r"CALC!|FIELD!|BLOCKED!|CONNECT!|BUSY!|UNKNOWN!|GETTING_DATA|EPARS!)|Err:\d{3}")
 _FORMULA = re.compile(r"=|[+\-@][A-Za-z_\u00c0-\u017f]+[0-9]*\s*\(|[+\-@]\$?[A-Za-z]{1,3}\$?\d+\b")
 _MAX_EXACT = 2.0 ** 53  # beyond this a float64 no longer holds every whole number: not a count
-
-
-@dataclass(frozen=True)
-class Column:
-    """One codebook column: its kind of value, and whether the column and the value are required."""
-
-    name: str
-    kind: str  # "id", "text", "int", "bool", "regex", "enum", or "label:<questionnaire field>"
-    required: bool = True  # column must be present
-    nullable: bool = False  # cells may be empty
-    pattern: str | None = None
-    enum: tuple[str, ...] = ()
-    minimum: float | None = None
-    bound: str | None = None  # "rank_scale": the maximum is the questionnaire's rank scale
-    doc: str = ""
-    pad: int | None = None  # regex columns: all-digit codes shorter than this get their lost leading zeros back
-    aliases: tuple[str, ...] = ()  # other headers accepted for the column (French ones)
-
-
-@dataclass(frozen=True)
-class Table:
-    """One codebook table: its file name, its columns and its primary key."""
-
-    name: str
-    file: str
-    columns: tuple[Column, ...]
-    key: tuple[str, ...]
-
-    @property
-    def column_names(self) -> list[str]:
-        """Names of every column, in codebook order."""
-        return [c.name for c in self.columns]
-
-    @property
-    def header_names(self) -> list[str]:
-        """Every header accepted for some column: codebook names, then their aliases."""
-        return self.column_names + [a for c in self.columns for a in c.aliases]
-
-
-def _column(field: dict) -> Column:
-    """A Column from one field of the Table Schema (see codebook.schema.json for the x- properties)."""
-    cons = field.get("constraints", {})
-    kind = field["x-kind"] + (":" + field["x-questionnaire"] if field["x-kind"] == "label" else "")
-    return Column(field["name"], kind, required=field["x-column"] == "required",
-                  nullable=not cons.get("required", False), pattern=cons.get("pattern"),
-                  enum=tuple(cons.get("enum", ())), minimum=cons.get("minimum"), bound=field.get("x-maximum"),
-                  doc=field.get("description", ""), pad=field.get("x-pad"), aliases=tuple(field.get("x-aliases", ())))
-
-
-def load_schema() -> dict:
-    """The codebook's Table Schemas as shipped with the package (one place for columns, types, constraints)."""
-    with files("villenum.data").joinpath(SCHEMA_FILE).open(encoding="utf-8") as fh:
-        return json.load(fh)
-
-
-TABLES = tuple(Table(t["name"], t["path"], tuple(_column(f) for f in t["fields"]), tuple(t["primaryKey"]))
-               for t in load_schema()["tables"])
-COLLECTIVITES, OBJECTIVES, PROJECTS = TABLES
-
-
-def _type_text(col: Column) -> str:
-    """How the codebook document names a column's type."""
-    if col.kind.startswith("label:"):
-        return f"label (*{col.kind.split(':', 1)[1]}*)"
-    if col.kind == "int":
-        return "whole number 1 to `rank_scale`" if col.bound else f"whole number ≥ {col.minimum:g}"
-    if col.kind == "enum":
-        return ", ".join(f"`{v}`" for v in col.enum[:-1]) + f" or `{col.enum[-1]}`"
-    return {"id": "identifier", "text": "text", "regex": "code", "bool": "yes/no"}[col.kind]
-
-
-def table_schema(table: Table, q: Questionnaire) -> dict:
-    """A Frictionless Table Schema of `table` for a wave: the codebook's, with each label column's allowed codes
-    (`enum`) and the rank maximum taken from the wave's questionnaire. For validating a clean (canonical) file."""
-    schema = next(t for t in load_schema()["tables"] if t["name"] == table.name)
-    fields = []
-    for field in schema["fields"]:
-        field = {k: v for k, v in field.items() if not k.startswith("x-")} | {
-            "constraints": dict(field.get("constraints", {}))}
-        col = next(c for c in table.columns if c.name == field["name"])
-        if col.kind.startswith("label:"):
-            field["constraints"]["enum"] = q.codes(col.kind.split(":", 1)[1])
-        if col.bound == "rank_scale":
-            field["constraints"]["maximum"] = q.rank_scale
-        fields.append(field)
-    return {"fields": fields, "primaryKey": list(table.key)}
-
-
-def markdown_table(table: Table) -> str:
-    """The table of docs/codebook.md (section 3) describing `table`, rendered from the schema."""
-    lines = ["| Column | Type | Column | Empty? | Also accepted as (header) | Meaning and allowed values |",
-             "|---|---|---|---|---|---|"]
-    lines += [f"| `{c.name}` | {_type_text(c)} | {'required' if c.required else 'optional'} | "
-              f"{'yes' if c.nullable else 'no'} | {', '.join(c.aliases)} | {c.doc} |" for c in table.columns]
-    return "\n".join(lines)
 
 
 def _row_numbers(mask: pd.Series) -> pd.Index:
@@ -222,21 +125,25 @@ def _clean_column(file: str, col: Column, raw: pd.Series, q: Questionnaire) -> t
         problems += _cell_problems(file, col, out.isna() & ~missing, raw, "not a yes/no value",
                                    "true/false, oui/non, 1/0, x (yes)")
     elif col.kind == "int":
-        num = parse_french_number(raw)
-        maximum = _maximum(col, q)
-        rng = _range_text(col.minimum, maximum)
-        not_int, found = _number_problems(file, col, raw, num, rng)
+        out, found = _clean_int(file, col, raw, _maximum(col, q))
         problems += found
-        out_of_range = pd.Series(False, index=raw.index)
-        if col.minimum is not None:
-            out_of_range |= num < col.minimum
-        if maximum is not None:
-            out_of_range |= num > maximum
-        problems += _cell_problems(file, col, out_of_range.fillna(False) & ~not_int, raw, "out of range", rng)
-        out = num.where(~not_int).round().astype("Int64")
     else:  # pragma: no cover - guarded by the codebook definition
         raise ValueError(f"unknown column kind {col.kind!r}")
     return out, problems
+
+
+def _clean_int(file: str, col: Column, raw: pd.Series, maximum: float | None) -> tuple[pd.Series, list[Problem]]:
+    """A whole-number column: values as Int64 (<NA> where unreadable), with every problem (reading, range)."""
+    num = parse_french_number(raw)
+    rng = _range_text(col.minimum, maximum)
+    not_int, problems = _number_problems(file, col, raw, num, rng)
+    out_of_range = pd.Series(False, index=raw.index)
+    if col.minimum is not None:
+        out_of_range |= num < col.minimum
+    if maximum is not None:
+        out_of_range |= num > maximum
+    problems += _cell_problems(file, col, out_of_range.fillna(False) & ~not_int, raw, "out of range", rng)
+    return num.where(~not_int).round().astype("Int64"), problems
 
 
 def _range_text(minimum: float | None, maximum: float | None) -> str:
