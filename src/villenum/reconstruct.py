@@ -29,7 +29,7 @@ from villenum.codebook import COLLECTIVITES, OBJECTIVES, PROJECTS
 from villenum.io import write_atomic, write_csv_atomic
 from villenum.published import load_published
 
-DEFAULT_WAVE = "2013"
+DEFAULT_WAVE = paths.DEFAULT_WAVE
 PROJECT_TYPES_FILE = "project_types.csv"
 STATUSES = ("realise", "en_cours", "a_l_etude")
 KINDS = ("intercommunalite", "joint", "commune")
@@ -50,8 +50,8 @@ class Reconstruction(dict):
 
 # --------------------------------------------------------------------------------------------- inputs
 def default_assumptions_path(wave: str = DEFAULT_WAVE) -> Path:
-    """The assumptions file of a wave: data/raw/assumptions/reconstruction-<wave>.toml."""
-    return paths.RAW / "assumptions" / f"reconstruction-{wave}.toml"
+    """The assumptions file of a wave (see paths.assumptions_file)."""
+    return paths.assumptions_file(wave)
 
 
 def load_assumptions(path: str | Path | None = None) -> dict:

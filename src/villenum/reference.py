@@ -15,7 +15,7 @@ import pandas as pd
 from villenum import paths
 from villenum.taxonomy import normalise_one, normalise_text
 
-ENV_VAR = "VILLENUM_REFERENCE_DIR"
+ENV_VAR = paths.REFERENCE_ENV
 COMMUNE_DTYPES = {
     "insee_code": "string", "name": "string", "population": "Int64",
     "departement_code": "string", "departement_name": "string",

@@ -18,8 +18,6 @@ from villenum import taxonomy
 
 REPRODUCED, CONTRADICTED, NOT_TESTABLE, SKIPPED = "reproduced", "contradicted", "not testable", "skipped"
 ABOUT = 1.0  # "about 7" holds within +/- 1 project
-NOTEBOOKS = {"panel": "01_panel", "objectives": "02_objectives", "domains": "03_domains",
-             "realisation": "04_realisation", "flagship": "05_flagship"}
 # Claims whose published figure the 2013 reconstruction was generated to match: on it they check the code path.
 RECONSTRUCTION_TARGETS = frozenset({
     "panel_size_24", "panel_kinds_5_13_6", "panel_over_100k_14", "panel_population_over_50k",
@@ -303,8 +301,9 @@ def verdict(claim_id: str, ev: Evaluation, reconstruction: bool, has_published: 
 
 
 def build_scorecard(claims: pd.DataFrame, results: Tables, published: Tables | None, reconstruction: bool,
-                    finding: str | None = None) -> pd.DataFrame:
-    """One row per claim: computed numbers, whether they hold, the evidence and the verdict."""
+                    finding: str | None = None, notebooks: dict[str, str] | None = None) -> pd.DataFrame:
+    """One row per claim: computed numbers, whether they hold, the evidence and the verdict; `notebooks` maps
+    a finding to the stem of the notebook that evaluates it (from the notebooks' metadata)."""
     rows = []
     selected = claims if finding is None else claims[claims["finding"] == finding]
     for claim in selected.itertuples(index=False):
@@ -320,7 +319,7 @@ def build_scorecard(claims: pd.DataFrame, results: Tables, published: Tables | N
                 ev, note = Evaluation("cannot be computed on these data", None, "data"), f"cannot compute: {err}"
         evidence, outcome = verdict(claim.claim_id, ev, reconstruction, bool(published))
         rows.append([claim.claim_id, claim.finding, claim.claim_fr, claim.sources,
-                     NOTEBOOKS.get(claim.finding, ""), ev.computed, ev.holds, evidence, outcome, note])
+                     (notebooks or {}).get(claim.finding, ""), ev.computed, ev.holds, evidence, outcome, note])
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
