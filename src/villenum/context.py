@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -12,6 +13,9 @@ from villenum.io import write_atomic, write_csv_atomic
 from villenum.pipeline.notebooks import declared_parameters, discover, finding_notebooks
 from villenum.published import NAMES, has_published, load_claims, load_published
 from villenum.survey import Survey, load_survey
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 
 @dataclass
@@ -54,7 +58,7 @@ class Context:
         """Write a result table to `<output_dir>/<name>.csv` atomically, floats rounded to 10 digits."""
         return write_csv_atomic(frame.round(10), self.output_dir / f"{name}.csv")
 
-    def save_figure(self, fig, name: str, alt: str) -> None:
+    def save_figure(self, fig: "Figure", name: str, alt: str) -> None:
         """Save a figure as `<figure_dir>/<name>.png` (deterministic bytes) with its alt text beside it, and
         show it once, as saved, with output metadata `villenum_figure: <name>` (how the report finds it)."""
         import io
