@@ -50,11 +50,14 @@ def planted_library(tmp_path: Path) -> Path:
     """A copy of the package whose domain shares are off by one point: the error a careless edit makes."""
     src = tmp_path / "src"
     shutil.copytree(paths.ROOT / "src" / "villenum", src / "villenum", ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("notebooks", "data"):  # the copy's repository root is tmp_path: the same notebooks and data
+        (tmp_path / name).symlink_to(paths.ROOT / name)
     domains = src / "villenum" / "domains.py"
     text = domains.read_text(encoding="utf-8")
     right = '"share": 100 * safe_divide(n, n.sum())'
     assert text.count(right) == 1, "the planted error no longer applies: plant it in today's domain_counts"
-    domains.write_text(text.replace(right, right + " + 1.0  # PLANTED ERROR"), encoding="utf-8")
+    domains.write_text(text.replace(right, right + " + 1.0") + "\n# PLANTED ERROR: shares one point too high\n",
+                       encoding="utf-8")
     return src
 
 
@@ -64,6 +67,7 @@ def test_a_planted_error_in_a_scoring_function_fails_the_comparison(tmp_path):
     env = {**__import__("os").environ, "PYTHONPATH": str(src)}  # the kernel inherits it: it imports the copy
     out = tmp_path / "processed"
     done = subprocess.run([sys.executable, "-m", "villenum", "reproduce", "--quiet", "--only", "03",
+                           "--survey-dir", str(paths.survey_dir("2013")),
                            "--output-dir", str(out), "--report-dir", str(tmp_path / "reports")],
                           capture_output=True, text=True, cwd=paths.ROOT, env=env, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
