@@ -7,6 +7,7 @@ A forked kernel is a new process, in its own session, with the kernel's command-
 and working directory, exactly as `python -m ipykernel_launcher` would be, except that the modules of PRELOAD
 are already in `sys.modules` (imported in the notebooks' folder before any kernel or notebook code ran;
 numpy's global random state is reseeded in each kernel). Any failure falls back to launching the kernel normally.
+Kernels reach the server through jupyter_client's public provisioner API (villenum.pipeline.provisioner).
 """
 
 from __future__ import annotations

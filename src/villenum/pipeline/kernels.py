@@ -64,24 +64,25 @@ def check_kernel(kernel: str) -> None:
 
 
 def kernel_manager_class(stop: Stop, notebook: str, server: ForkServer | None = None) -> type:
-    """An AsyncKernelManager that registers itself with `stop` and launches its kernel through the fork server
-    when there is one (falling back on a normal launch)."""
+    """An AsyncKernelManager that registers itself with `stop` and, when there is a fork server, names the
+    `villenum-fork` provisioner in its kernel spec (villenum.pipeline.provisioner), which forks the kernel."""
     from jupyter_client.manager import AsyncKernelManager
 
+    from villenum.pipeline.provisioner import NAME
+
     class KernelManager(AsyncKernelManager):
+        fork_server = server
+
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             stop.register(notebook, self)
 
-        async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
-            # jupyter_client (pinned) has no public hook to hand it an already started process: see README
-            forked = server.spawn(kernel_cmd, kw.get("env"), kw.get("cwd")) if server is not None else None
-            if forked is None:
-                return await super()._async_launch_kernel(kernel_cmd, **kw)
-            prov = self.provisioner
-            prov.process, prov.pid, prov.pgid = forked, forked.pid, forked.pid  # own session: pgid == pid
-            prov.cwd = kw.get("cwd")
-            self._reconcile_connection_info(prov.connection_info)
+        @property
+        def kernel_spec(self) -> Any:
+            spec = super().kernel_spec
+            if spec is not None and server is not None and not server.broken:
+                spec.metadata = {**spec.metadata, "kernel_provisioner": {"provisioner_name": NAME}}
+            return spec
 
     return KernelManager
 
