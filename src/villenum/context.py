@@ -45,7 +45,7 @@ class Context:
 
     def claims(self) -> pd.DataFrame:
         """The claims to check: the wave's own if published, else the 2013 study's (verdicts then skipped)."""
-        return load_claims(self.wave, self.published_dir) if self.has_published else load_claims("2013")
+        return load_claims(self.wave, self.published_dir) if self.has_published else load_claims(paths.DEFAULT_WAVE)
 
     def scorecard(self, results: dict[str, pd.DataFrame], finding: str | None = None) -> pd.DataFrame:
         """The scorecard rows of one finding (or all) computed from result tables."""
