@@ -37,5 +37,5 @@ benchmark: $(STAMP) ## speed benchmarks (on demand, not part of the tests)
 screenshot: ## after a deliberate change of the report: refresh the README's picture from the browser test's
 	cp reports/screenshot-index.png docs/img/report-index.png
 
-clean: ## remove reports and the run cache (data/processed is reproducible and committed as the reference)
+clean: ## remove reports and the run cache (the reference result tables are in tests/reference/, changed only by update-reference)
 	rm -rf reports
