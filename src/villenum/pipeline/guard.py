@@ -38,10 +38,10 @@ def update(output_dir: Path, reference_dir: Path) -> list[str]:
     for name in sorted(set(reference) - set(fresh)):
         reference[name].unlink()
         changed.append(name)
+    from villenum.io import write_atomic
+
     for name, path in fresh.items():
         if name not in reference or reference[name].read_bytes() != path.read_bytes():
-            from villenum.io import write_atomic
-
             write_atomic(Path(reference_dir) / name, path.read_bytes())
             changed.append(name)
     return sorted(changed)

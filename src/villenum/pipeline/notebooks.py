@@ -1,11 +1,13 @@
-"""Notebook discovery and what a notebook declares: stage, parameters, leading imports, findings and figures.
+"""Notebook discovery and what a notebook declares: stage, parameters, leading imports, findings.
 
 A notebook is read once as plain JSON (no nbformat: a cached run stays light). Its metadata says what the
 pipeline and the report need to know, so that nobody reads its source text for it:
 
 - `villenum_stage`: notebooks of a later stage read the result tables of earlier ones (default 1);
-- `villenum_findings`: the findings (scorecard `finding` values) whose claims the notebook evaluates;
-- `villenum_figures`: the names of the figures it saves, in the order its cells display them.
+- `villenum_findings`: the findings (scorecard `finding` values) whose claims the notebook evaluates.
+
+(The figures a notebook saves are marked at run time, in the metadata of the output that shows them: see
+`Context.save_figure` and `report.FIGURE_KEY`.)
 """
 
 from __future__ import annotations
@@ -21,14 +23,13 @@ from villenum.pipeline.outcome import RunError
 
 STAGE_KEY = "villenum_stage"
 FINDINGS_KEY = "villenum_findings"
-FIGURES_KEY = "villenum_figures"
 PARTIAL_SUFFIX = ".partial.ipynb"
 
 
 @dataclass
 class Notebook:
     """A source notebook: bytes digest, stage, declared parameters (or why they cannot be read), leading
-    imports, and the findings and figures its metadata declares."""
+    imports, and the findings its metadata declares."""
 
     path: Path
     digest: str
@@ -37,7 +38,6 @@ class Notebook:
     parameter_error: str = ""
     imports: list[str] = field(default_factory=list)
     findings: list[str] = field(default_factory=list)
-    figures: list[str] = field(default_factory=list)
 
 
 _READ: dict[tuple[str, int, int], Notebook] = {}
@@ -74,7 +74,7 @@ def _parse(path: Path, raw: bytes) -> Notebook:
     params, error = _parameters(path, tagged)
     code = [c for c in cells if c.get("cell_type") == "code" and c not in tagged]
     return Notebook(path, hashlib.sha256(raw).hexdigest(), stage, params, error, _leading_imports(code),
-                    [str(f) for f in meta.get(FINDINGS_KEY, [])], [str(f) for f in meta.get(FIGURES_KEY, [])])
+                    [str(f) for f in meta.get(FINDINGS_KEY, [])])
 
 
 def _parameters(path: Path, tagged: list[dict]) -> tuple[dict[str, object], str]:
