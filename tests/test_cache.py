@@ -13,8 +13,7 @@ import nbformat
 import pytest
 
 from villenum import cli, paths, pipeline
-from villenum.pipeline import execute as pexecute
-from villenum.pipeline import fingerprint, forkserver, kernels, parameters, transaction
+from villenum.pipeline import fingerprint, kernels, transaction
 from villenum.pipeline import notebooks as pnotebooks
 
 REAL_LIBRARY_DIGEST = fingerprint.library_digest

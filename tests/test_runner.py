@@ -21,7 +21,7 @@ import pytest
 import villenum.io
 from villenum import cli, paths, pipeline
 from villenum.pipeline import execute as pexecute
-from villenum.pipeline import fingerprint, forkserver, kernels, parameters, transaction
+from villenum.pipeline import fingerprint, forkserver, parameters, transaction
 from villenum.pipeline import notebooks as pnotebooks
 
 PARAMS = "wave = '2013'\nsurvey_dir = ''\noutput_dir = ''\nfigure_dir = ''\nlabel = 'v1'\nconfidence = 0.95\n" \
