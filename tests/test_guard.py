@@ -112,3 +112,17 @@ def test_open_context_sends_a_hand_run_experiment_elsewhere(capsys):
     assert default.output_dir == paths.output_dir("2013")
     given = context.open_context("2013", output_dir="/tmp/chosen", notebook="03_domains", confidence=0.9)
     assert given.output_dir == Path("/tmp/chosen")  # the runner (or the user) chose: respected
+
+
+def test_a_notebook_executed_by_hand_with_a_changed_parameter_leaves_the_reference(tmp_path):
+    """As JupyterLab would: the source notebook, its paths left empty, one parameter changed (papermill only
+    sets the value, as an edit of the parameters cell would)."""
+    import papermill as pm
+
+    watched = [*REFERENCE.glob("*.csv"), *paths.output_dir("2013").glob("*.csv")]
+    before = digests(watched)
+    pm.execute_notebook(paths.NOTEBOOKS / "03_domains.ipynb", tmp_path / "out.ipynb", parameters={"confidence": 0.8},
+                        kernel_name="villenum", progress_bar=False, cwd=str(paths.NOTEBOOKS))
+    out, report = paths.experiment_dirs("2013", {"confidence": 0.8})
+    assert (out / "domains_counts.csv").is_file() and (report / "figures" / "domains_shares.png").is_file()
+    assert digests(watched) == before
