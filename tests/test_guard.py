@@ -86,7 +86,7 @@ def test_an_experiment_from_the_command_line_leaves_the_reference_and_the_defaul
     assert code == 0, err
     out, _ = paths.experiment_dirs("2013", {"confidence": 0.9})
     assert "experiment (confidence=0.9)" in err and str(out) in err
-    assert "--only: the scorecard and the report were not rebuilt" in err
+    assert "--only: 06_scorecard.ipynb (which reads these results) and the report were not rebuilt" in err
     assert (out / "objectives_scores.csv").is_file()
     assert digests(watched) == before
     done = subprocess.run(["git", "status", "--porcelain", "--", str(REFERENCE), str(paths.PROCESSED)],

@@ -117,12 +117,26 @@ def _conclude(args: argparse.Namespace, outcomes: list, report_dir: Path, output
     if failed:
         return EXIT_FAILED
     if args.only:
-        print("note: --only: the scorecard and the report were not rebuilt; run without --only to update them",
-              file=sys.stderr)
+        print(f"note: --only: {_stale(outcomes)}; run without --only to update them", file=sys.stderr)
         return 0
     index = pipeline.report(report_dir, output_dir, outcomes, params)
     print(f"report  {index}")
     return 0
+
+
+def _stale(outcomes: list) -> str:
+    """What a run with --only left stale: the notebooks of later stages that read its results, and the report."""
+    from villenum import pipeline
+
+    ran = {o.notebook for o in outcomes}
+    try:
+        stages = {nb.name: pipeline.read_notebook(nb).stage for nb in pipeline.discover(paths.NOTEBOOKS)}
+    except RunError:  # another notebook is unreadable: it will say so when it runs
+        stages = {}
+    first = min((stage for name, stage in stages.items() if name in ran), default=0)
+    later = [name for name, stage in stages.items() if name not in ran and stage > first]
+    return (f"{', '.join(later)} (which read{'s' if len(later) == 1 else ''} these results) and the report were "
+            f"not rebuilt") if later else "the report was not rebuilt"
 
 
 def reference(args: argparse.Namespace) -> int:
