@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 WAVE ?= 2013
 STAMP := $(VENV)/.installed
 
-.PHONY: reproduce test install browser reconstruct benchmark screenshot clean
+.PHONY: reproduce test install browser reconstruct benchmark screenshot clean update-reference
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,9 @@ reconstruct: $(STAMP) ## regenerate the record-level reconstruction of the 2013 
 reproduce: $(STAMP) ## run every finding's notebook for $(WAVE) into reports/$(WAVE)/
 	$(PY) -m villenum reproduce --wave $(WAVE)
 
+update-reference: $(STAMP) ## the ONE way to change the reference result tables: default run of $(WAVE), copied to tests/reference/$(WAVE)/
+	$(PY) -m villenum reference update --wave $(WAVE)
+
 browser: ## Debian's chromium + chromedriver for the report's browser test (apt; root or sudo)
 	bash scripts/install_browser.sh
 
@@ -34,5 +37,5 @@ benchmark: $(STAMP) ## speed benchmarks (on demand, not part of the tests)
 screenshot: ## after a deliberate change of the report: refresh the README's picture from the browser test's
 	cp reports/screenshot-index.png docs/img/report-index.png
 
-clean: ## remove reports and the run cache (data/processed is reproducible and committed as the reference)
+clean: ## remove reports and the run cache (the reference result tables are in tests/reference/, changed only by update-reference)
 	rm -rf reports

@@ -3,7 +3,9 @@
 Every figure is a ratio against a baseline measured in the same run on the same machine:
 
 a. full reproduction of wave 2013: `python -m villenum reproduce --force --jobs 2` (validation, notebooks in
-   parallel, HTML report) vs the naive baseline, the `papermill` command line once per notebook, in sequence;
+   parallel, HTML report) vs the naive baseline, the `papermill` command line once per notebook, in sequence,
+   and the same reproduction with VILLENUM_FORKSERVER=0 (every kernel launched afresh), interleaved over
+   `--repeat` repetitions (median and min-max spread): the fork server is kept only while it saves a clear share;
 b. re-runs: nothing changed (twice: right after the full run, when the report's per-notebook status changes from
    "ran" to "cached", then in the steady state), and after one project's status changed in a copy of the
    survey, each compared with the full run;
@@ -25,6 +27,7 @@ import os
 import platform
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -90,8 +93,8 @@ def bench_notebooks(tmp: Path, repeat: int) -> dict:
     print("a. warming up (one untimed runner pass: survey validation stamp, reconstruction check, disk cache)")
     timed(reproduce + ["--force", "--jobs", "2"])
 
-    naive_times, runner_times = [], []
-    for i in range(repeat):
+    naive_times, runner_times, plain_times = [], [], []
+    for i in range(repeat):  # interleaved, so that a change of the machine's load affects all three alike
         naive = tmp / f"naive{i}"
         naive.mkdir(parents=True)
         t0 = time.perf_counter()
@@ -100,9 +103,10 @@ def bench_notebooks(tmp: Path, repeat: int) -> dict:
                    str(naive / "out"), "-p", "figure_dir", str(naive / "figures")])
         naive_times.append(time.perf_counter() - t0)
         runner_times.append(timed(reproduce + ["--force", "--jobs", "2"]))
+        plain_times.append(timed(reproduce + ["--force", "--jobs", "2"], env={**os.environ, "VILLENUM_FORKSERVER": "0"}))
         print(f"   naive papermill x{len(notebooks)}: {naive_times[-1]:.2f} s   runner --force --jobs 2: "
-              f"{runner_times[-1]:.2f} s")
-    naive_s, full_s = min(naive_times), min(runner_times)
+              f"{runner_times[-1]:.2f} s   same without the fork server: {plain_times[-1]:.2f} s")
+    naive_s, full_s, plain_s = (statistics.median(x) for x in (naive_times, runner_times, plain_times))
 
     print("b. re-runs")
     no_change_first = timed(reproduce + ["--jobs", "2"])  # statuses ran -> cached: the report is rebuilt
@@ -119,6 +123,10 @@ def bench_notebooks(tmp: Path, repeat: int) -> dict:
         "naive_papermill_cli_s": round(naive_s, 3), "runner_full_s": round(full_s, 3),
         "naive_runs_s": [round(x, 3) for x in naive_times], "runner_runs_s": [round(x, 3) for x in runner_times],
         "speedup_naive_over_runner": round(naive_s / full_s, 2),
+        "runner_without_forkserver_s": round(plain_s, 3), "plain_runs_s": [round(x, 3) for x in plain_times],
+        "forkserver_saving_share": round(1 - full_s / plain_s, 3),
+        "spread_s": {k: [round(min(v), 3), round(max(v), 3)] for k, v in
+                     (("naive", naive_times), ("runner", runner_times), ("without_forkserver", plain_times))},
         "no_change_first_s": round(no_change_first, 3),
         "no_change_s": round(min(no_change), 3), "no_change_runs_s": [round(x, 3) for x in no_change],
         "one_input_changed_s": round(one_input, 3),
@@ -438,6 +446,12 @@ def print_tables(results: dict) -> None:
         print(f"naive: papermill CLI per notebook, serial   {nb['naive_papermill_cli_s']:7.2f}   baseline")
         print(f"runner: reproduce --force --jobs 2          {nb['runner_full_s']:7.2f}   "
               f"{nb['speedup_naive_over_runner']:.2f}x faster (target >= 2.5)")
+        if "runner_without_forkserver_s" in nb:
+            print(f"runner without the fork server              {nb['runner_without_forkserver_s']:7.2f}   "
+                  f"{nb['naive_papermill_cli_s'] / nb['runner_without_forkserver_s']:.2f}x faster; the fork server "
+                  f"saves {100 * nb['forkserver_saving_share']:.0f}% of the runner's time")
+            print("  (medians of the repetitions; spread min-max in s: " + ", ".join(
+                f"{k} {lo:.2f}-{hi:.2f}" for k, (lo, hi) in nb["spread_s"].items()) + ")")
         print(f"no change, 1st re-run (report rebuilt)      {nb['no_change_first_s']:7.2f}   "
               f"{nb['ratio_no_change_first_to_full']:.3f} of full")
         print(f"no change, steady state                     {nb['no_change_s']:7.2f}   "
@@ -465,7 +479,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES), help="collectivités per survey")
     parser.add_argument("--naive-sizes", type=int, nargs="+", default=[1_000, 10_000],
                         help="sizes where the row-by-row baseline is measured (others are extrapolated)")
-    parser.add_argument("--repeat", type=int, default=1, help="full runs of each kind in part a (best is kept)")
+    parser.add_argument("--repeat", type=int, default=5, help="full runs of each kind in part a (median is kept)")
     parser.add_argument("--skip-notebooks", action="store_true")
     parser.add_argument("--skip-scale", action="store_true")
     parser.add_argument("--profile", action="store_true", help="cProfile the largest size (benchmarks/results/)")

@@ -12,9 +12,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from villenum import cli, paths, runner
+from villenum import cli, paths, pipeline
+from villenum.pipeline import fingerprint, kernels, transaction
+from villenum.pipeline import notebooks as pnotebooks
 
-REAL_LIBRARY_DIGEST = runner.library_digest
+REAL_LIBRARY_DIGEST = fingerprint.library_digest
 
 
 @pytest.fixture(autouse=True)
@@ -22,7 +24,7 @@ def stable_library(monkeypatch):
     """The library's digest is taken once per test: someone editing the package while the tests run must not
     make a notebook re-run in the middle of a test (tests about the digest itself use the real function)."""
     digest = REAL_LIBRARY_DIGEST()
-    monkeypatch.setattr(runner, "library_digest", lambda: digest)
+    monkeypatch.setattr(fingerprint, "library_digest", lambda: digest)
 
 
 TREE = '''
@@ -40,7 +42,7 @@ def notebook(path: Path, params: str, body: str, stage: int | None = None, note:
     nb = nbformat.v4.new_notebook()
     nb.metadata.kernelspec = {"name": "villenum", "display_name": "villenum (Python 3)", "language": "python"}
     if stage is not None:
-        nb.metadata[runner.STAGE_KEY] = stage
+        nb.metadata[pnotebooks.STAGE_KEY] = stage
     params_cell = nbformat.v4.new_code_cell(params)
     params_cell.metadata["tags"] = ["parameters"]
     nb.cells = [nbformat.v4.new_markdown_cell(f"# {path.stem}{note}"), params_cell,
@@ -94,8 +96,8 @@ def project(tmp_path):
         survey, published, reference = dirs["survey"], dirs["published"], dirs["reference"]
 
         def run(self, extra=None, force=False, only=None):
-            found = runner.discover(nbs, only)
-            outcomes = runner.run(found, common, extra or {}, report_dir=self.report, output_dir=self.out,
+            found = pipeline.discover(nbs, only)
+            outcomes = pipeline.run(found, common, extra or {}, report_dir=self.report, output_dir=self.out,
                                   jobs=2, force=force, progress=False)
             return {o.notebook[:2]: o.status for o in outcomes}
 
@@ -155,7 +157,7 @@ def test_reference_file(project):
 
 
 def test_library_source(project, monkeypatch):
-    monkeypatch.setattr(runner, "library_digest", lambda: "another version of the library")
+    monkeypatch.setattr(fingerprint, "library_digest", lambda: "another version of the library")
     assert ran(project.run()) == {"01", "02", "03"}
     assert ran(project.run()) == set()
 
@@ -163,8 +165,8 @@ def test_library_source(project, monkeypatch):
 def test_library_digest_follows_the_source(tmp_path, monkeypatch):
     # the digest hashes the package's files: a copy of the package with one byte changed digests differently
     copy = tmp_path / "villenum"
-    shutil.copytree(Path(runner.__file__).parent, copy, ignore=shutil.ignore_patterns("__pycache__"))
-    monkeypatch.setattr(runner, "__file__", str(copy / "runner.py"))
+    shutil.copytree(Path(fingerprint.__file__).parents[1], copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(fingerprint, "__file__", str(copy / "pipeline" / "fingerprint.py"))
     before = REAL_LIBRARY_DIGEST()
     assert before == REAL_LIBRARY_DIGEST()
     (copy / "stats.py").write_text((copy / "stats.py").read_text() + "\n# changed\n")
@@ -175,7 +177,7 @@ def test_library_digest_follows_the_source(tmp_path, monkeypatch):
 
 
 def test_environment(project, monkeypatch):
-    monkeypatch.setattr(runner, "environment_digest", lambda kernel=runner.KERNEL: "numpy upgraded")
+    monkeypatch.setattr(fingerprint, "environment_digest", lambda kernel=kernels.KERNEL: "numpy upgraded")
     assert ran(project.run()) == {"01", "02", "03"}
 
 
@@ -223,13 +225,13 @@ def test_edited_executed_notebook(project):
 
 
 def test_deleted_or_corrupt_cache_record(project):
-    (project.report / runner.CACHE / "01_alpha.json").unlink()
-    (project.report / runner.CACHE / "02_beta.json").write_text("{not json")
+    (project.report / pipeline.CACHE / "01_alpha.json").unlink()
+    (project.report / pipeline.CACHE / "02_beta.json").write_text("{not json")
     assert ran(project.run()) == {"01", "02"}
 
 
 def test_record_explains_the_key(project):
-    record = json.loads((project.report / runner.CACHE / "02_beta.json").read_text())
+    record = json.loads((project.report / pipeline.CACHE / "02_beta.json").read_text())
     assert set(record["parts"]) >= {"notebook", "parameters", "inputs", "upstream", "library", "environment",
                                     "python"}
     assert record["parts"]["parameters"]["published_dir"] == str(project.published)
@@ -241,13 +243,14 @@ def test_cached_path_imports_nothing_heavy(project):
     # a run where everything is cached must not import papermill, nbformat, jupyter_client or pandas
     code = f"""
 import sys
-from villenum import runner
-runner.library_digest = lambda: {runner.library_digest()!r}  # as pinned for this test
-found = runner.discover({str(project.notebooks)!r})
+from villenum import pipeline
+from villenum.pipeline import fingerprint
+fingerprint.library_digest = lambda: {fingerprint.library_digest()!r}  # as pinned for this test
+found = pipeline.discover({str(project.notebooks)!r})
 common = {{"wave": "2013", "survey_dir": {str(project.survey)!r}, "published_dir": {str(project.published)!r},
           "reference_dir": {str(project.reference)!r}, "output_dir": {str(project.out)!r},
           "figure_dir": {str(project.report / 'figures')!r}}}
-out = runner.run(found, common, {{}}, report_dir={str(project.report)!r}, output_dir={str(project.out)!r},
+out = pipeline.run(found, common, {{}}, report_dir={str(project.report)!r}, output_dir={str(project.out)!r},
                  jobs=2, progress=True)
 assert [o.status for o in out] == ["cached"] * 3, out
 heavy = sorted(m for m in ("pandas", "papermill", "nbformat", "jupyter_client", "tqdm", "numpy") if m in sys.modules)
@@ -298,7 +301,7 @@ def test_a_failing_stage_cancels_the_next(project):
     assert statuses == {"01": "ran", "02": "failed"}
     assert (project.out / "gamma.csv").read_bytes() == gamma
     leftovers = [p for p in project.root.rglob(".*") if p.is_file() and p.name.endswith(
-        (runner.PARTIAL_SUFFIX, runner.BACKUP_SUFFIX, ".tmp"))]
+        (pnotebooks.PARTIAL_SUFFIX, transaction.BACKUP_SUFFIX, ".tmp"))]
     assert leftovers == []
     (project.notebooks / "02_beta.ipynb").write_bytes(good)  # the previous results are still current
     assert project.run() == {"01": "cached", "02": "cached", "03": "cached"}

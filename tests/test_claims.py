@@ -17,7 +17,7 @@ from villenum.scorecard import ClaimError, build_scorecard, evaluate
 Q = load_questionnaire("2013")
 CLAIMS = load_claims("2013")
 PUBLISHED = load_tables("2013")
-RESULTS = load_results(paths.output_dir("2013"))
+RESULTS = load_results(paths.reference_results("2013"))
 BUILT = frozenset(["panel_size_24", "domains_share_table"])
 
 
@@ -32,7 +32,7 @@ def test_params_pairs_and_lists():
 
 
 def test_every_2013_claim_has_a_known_kind_and_the_committed_verdict_on_survey_semantics():
-    committed = pd.read_csv(paths.output_dir("2013") / "scorecard.csv").set_index("claim_id")
+    committed = pd.read_csv(paths.reference_results("2013") / "scorecard.csv").set_index("claim_id")
     got = card()
     assert set(CLAIMS["kind"]) <= set(KINDS)
     assert got["holds"].astype(str).to_dict() == committed["holds"].astype(str).to_dict()

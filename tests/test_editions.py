@@ -91,7 +91,7 @@ def test_every_claim_of_the_edition_evaluates_on_full_result_tables_without_a_bu
     from villenum.context import load_results
 
     tables = load_tables(wave)
-    card = build_scorecard(tables["claims"], load_results(paths.output_dir("2013")), tables, False,
+    card = build_scorecard(tables["claims"], load_results(paths.reference_results("2013")), tables, False,
                            load_questionnaire(wave), editions=load_editions(editions_named(tables["claims"])))
     assert card["holds"].notna().all(), card.loc[card["holds"].isna(), ["claim_id", "computed"]]
     published = card[card["evidence"] == "published aggregates"].set_index("claim_id")["verdict"].to_dict()

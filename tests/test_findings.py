@@ -1,7 +1,7 @@
 """The findings end to end: the runner on the 2013 data, checked against the committed reference tables.
 
-A changed finding fails here until the reference is deliberately updated: run `make reproduce`, look at
-`git diff data/processed/`, and commit the new tables with a message saying why they changed.
+A changed finding fails here until the reference (tests/reference/2013/, which no run writes) is deliberately
+updated: `make update-reference`, look at `git diff tests/reference/`, and commit the new tables saying why.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ import pytest
 from villenum import paths
 from villenum.scorecard import CONTRADICTED, NOT_TESTABLE, REPRODUCED, SKIPPED
 
-WAVE_DIR = paths.PROCESSED / "2013"
-SURVEY = WAVE_DIR / "survey"
+WAVE_DIR = paths.reference_results("2013")
+SURVEY = paths.survey_dir("2013")
 DEMO = paths.ROOT / "examples" / "wave-demo"
 VERDICTS = {REPRODUCED, CONTRADICTED, NOT_TESTABLE, SKIPPED}
 
@@ -54,9 +54,9 @@ def run_2013(tmp_path_factory, raw_before) -> Path:
 def test_every_result_table_matches_the_committed_reference(run_2013):
     fresh = {p.name for p in (run_2013 / "processed").glob("*.csv")}
     committed = {p.name for p in WAVE_DIR.glob("*.csv")}
-    assert fresh == committed, "result tables added or removed: update data/processed/2013 deliberately"
+    assert fresh == committed, "result tables added or removed: update tests/reference/2013 deliberately (make update-reference)"
     changed = [n for n in sorted(fresh) if (run_2013 / "processed" / n).read_bytes() != (WAVE_DIR / n).read_bytes()]
-    assert not changed, f"findings changed: {changed}; if intended, run `make reproduce` and commit data/processed/"
+    assert not changed, f"findings changed: {changed}; if intended, run `make update-reference` and commit tests/reference/"
 
 
 def test_scorecard_lists_every_claim_with_a_verdict(run_2013):

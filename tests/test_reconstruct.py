@@ -20,10 +20,11 @@ from villenum.questionnaire import load_questionnaire
 
 Q = load_questionnaire("2013")
 from villenum.codebook import COLLECTIVITES, OBJECTIVES, PROJECTS
+from villenum.flagship import load_catalogue
 from villenum.published import load_published
 from villenum.reconstruct import (
     ReconstructionError, allocate_domain_counts, default_assumptions_path, largest_remainder, load_assumptions,
-    load_project_types, main_generate, reconstruct,
+    main_generate, reconstruct,
 )
 from villenum.survey import load_survey
 
@@ -69,7 +70,7 @@ def survey(out_dir):
 
 @pytest.fixture(scope="module")
 def catalogue():
-    return load_project_types()
+    return load_catalogue()
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ import nbformat
 
 import villenum
 from villenum.report import build_report
-from villenum.runner import Outcome
+from villenum.pipeline import Outcome
 
 # a 1x1 PNG
 PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9aw"
@@ -53,7 +53,8 @@ def parse(path: Path) -> Collector:
 
 
 def make_run(tmp: Path) -> tuple[Path, Path, list[Outcome], dict]:
-    """A report dir with one executed notebook (a saved figure and an unsaved one) and a 4-row scorecard."""
+    """A report dir with one executed notebook (a saved figure, shown with the output metadata Context.save_figure
+    writes, and an unsaved one) and a 4-row scorecard."""
     report, out, survey, published = tmp / "reports", tmp / "processed", tmp / "survey", tmp / "published"
     for d in (report / "figures", out, survey, published):
         d.mkdir(parents=True)
@@ -65,7 +66,8 @@ def make_run(tmp: Path) -> tuple[Path, Path, list[Outcome], dict]:
     nb = nbformat.v4.new_notebook(cells=[
         nbformat.v4.new_markdown_cell("# 03 — Les domaines\nShares by *domain*."),
         nbformat.v4.new_code_cell('ctx.save_figure(fig, "domains_shares", "alt")',
-                                  outputs=[nbformat.v4.new_output("display_data", data=image)]),
+                                  outputs=[nbformat.v4.new_output("display_data", data=image,
+                                                                  metadata={"villenum_figure": "domains_shares"})]),
         nbformat.v4.new_code_cell("fig", outputs=[nbformat.v4.new_output("display_data", data=image)]),
         nbformat.v4.new_code_cell("secret_code_line = 1",
                                   outputs=[nbformat.v4.new_output("stream", name="stdout", text="42\n")]),

@@ -19,7 +19,10 @@ import nbformat
 import pytest
 
 import villenum.io
-from villenum import cli, paths, runner
+from villenum import cli, paths, pipeline
+from villenum.pipeline import execute as pexecute
+from villenum.pipeline import fingerprint, forkserver, parameters, transaction
+from villenum.pipeline import notebooks as pnotebooks
 
 PARAMS = "wave = '2013'\nsurvey_dir = ''\noutput_dir = ''\nfigure_dir = ''\nlabel = 'v1'\nconfidence = 0.95\n" \
          "sleep = 0.0\nmarker = ''"
@@ -47,8 +50,8 @@ def notebook(path: Path, *bodies: str) -> Path:
 def stable_library(monkeypatch):
     """The library's digest is taken once per test: someone editing the package while the tests run must not
     make a notebook re-run in the middle of a test."""
-    digest = runner.library_digest()
-    monkeypatch.setattr(runner, "library_digest", lambda: digest)
+    digest = fingerprint.library_digest()
+    monkeypatch.setattr(fingerprint, "library_digest", lambda: digest)
 
 
 class Project:
@@ -75,11 +78,11 @@ class Project:
     def leftovers(self) -> list[Path]:
         """Partial notebooks, backups and atomic-write temporaries left anywhere under the project."""
         return [p for p in self.root.rglob(".*") if p.is_file() and (
-            p.name.endswith((runner.PARTIAL_SUFFIX, runner.BACKUP_SUFFIX, ".tmp")))]
+            p.name.endswith((pnotebooks.PARTIAL_SUFFIX, transaction.BACKUP_SUFFIX, ".tmp")))]
 
     def snapshot(self) -> dict[str, bytes]:
         """The previous results: tables, executed notebook and cache record."""
-        files = [self.table, self.executed, self.report / runner.CACHE / "01_first.json"]
+        files = [self.table, self.executed, self.report / pipeline.CACHE / "01_first.json"]
         return {str(f): f.read_bytes() for f in files}
 
 
@@ -125,19 +128,19 @@ def runner_failed() -> int:
 
 def test_keyboard_interrupt_during_execution(project, monkeypatch):
     before = project.snapshot()
-    real = runner.execute_notebook
+    real = pexecute.execute_notebook
 
     def run_then_interrupt(notebook, output, params, *args, **kwargs):
         real(notebook, output, {**params, "label": "half-done"}, *args, **kwargs)  # writes a new table...
         raise KeyboardInterrupt  # ...then Ctrl-C arrives
 
-    monkeypatch.setattr(runner, "execute_notebook", run_then_interrupt)
+    monkeypatch.setattr(pexecute, "execute_notebook", run_then_interrupt)
     code, _, err = project.main("--force")
     assert code == 130
     assert "interrupted" in err and "previous results left intact" in err
     assert project.snapshot() == before
     assert project.leftovers() == []
-    monkeypatch.setattr(runner, "execute_notebook", real)
+    monkeypatch.setattr(pexecute, "execute_notebook", real)
     code, out, _ = project.main()  # recovers without cleaning: the previous run's results are current
     assert code == 0 and "cached  01_first.ipynb" in out
     code, out, _ = project.main("--force")
@@ -150,7 +153,7 @@ def test_keyboard_interrupt_before_the_kernel_starts(project, monkeypatch):
     def interrupt(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(runner, "execute_notebook", interrupt)
+    monkeypatch.setattr(pexecute, "execute_notebook", interrupt)
     code, _, err = project.main("--force")
     assert code == 130 and "interrupted" in err
     assert project.snapshot() == before and project.leftovers() == []
@@ -273,7 +276,7 @@ def test_string_parameter_is_injected_as_a_value_never_run(project, text):
     code, _, err = project.main("--force", "-p", f"label={text}")
     assert code == 0, err
     assert not pwned.exists() and not Path("/tmp/pwned").exists()
-    value = runner.parse_cli_value(text)
+    value = parameters.parse_cli_value(text)
     assert isinstance(value, str)
     assert json.loads(project.table.read_text().splitlines()[1]) == value  # the notebook got the string
     shown = [o["text"] for c in nbformat.read(project.executed, as_version=4).cells for o in c.get("outputs", [])
@@ -295,10 +298,10 @@ def test_jobs_must_be_positive(project):
 def test_a_run_killed_hard_is_recovered(project):
     # what a SIGKILLed run leaves (a backup beside the table, a partial notebook, a temporary) is undone next time
     before = project.snapshot()
-    backup = project.table.with_name(f".{project.table.name}{runner.BACKUP_SUFFIX}")
+    backup = project.table.with_name(f".{project.table.name}{transaction.BACKUP_SUFFIX}")
     shutil.copy2(project.table, backup)
     project.table.write_text("label\n\"half-written\"\n")
-    (project.report / f".01_first{runner.PARTIAL_SUFFIX}").write_text("{}")
+    (project.report / f".01_first{pnotebooks.PARTIAL_SUFFIX}").write_text("{}")
     (project.out / ".first_table.csv.abc.tmp").write_text("x")
     code, out, err = project.main()
     assert code == 0 and "cached  01_first.ipynb" in out, err
@@ -330,9 +333,9 @@ def test_kernels_forked_or_launched_see_the_same_world(tmp_path, monkeypatch):
         nbformat.write(nb, nbs / f"{name}.ipynb")
     probes = {}
     for mode in ("1", "0"):
-        monkeypatch.setenv(runner.FORKSERVER_ENV, mode)
+        monkeypatch.setenv(forkserver.ENV, mode)
         out = tmp_path / f"out{mode}"
-        outcomes = runner.run(runner.discover(nbs), {"output_dir": str(out)}, {}, report_dir=tmp_path / f"report{mode}",
+        outcomes = pipeline.run(pipeline.discover(nbs), {"output_dir": str(out)}, {}, report_dir=tmp_path / f"report{mode}",
                               output_dir=out, jobs=2, progress=False)
         assert [o.status for o in outcomes] == ["ran", "ran"]
         probes[mode] = [json.loads((out / f"{x}_probe.csv").read_text()) for x in ("a", "b")]
@@ -359,7 +362,7 @@ def test_real_notebooks_give_identical_outputs_with_and_without_the_fork_server(
 
     runs = {}
     for mode in ("1", "0"):
-        monkeypatch.setenv(runner.FORKSERVER_ENV, mode)
+        monkeypatch.setenv(forkserver.ENV, mode)
         out, rep = tmp_path / f"out{mode}", tmp_path / f"report{mode}"
         code = cli.main(["reproduce", "--only", "01", "04", "05", "--survey-dir", str(paths.survey_dir("2013")),
                          "--output-dir", str(out), "--report-dir", str(rep), "--quiet", "--jobs", "2"])

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
-
-import json
 
 from villenum import paths
 from villenum.io import write_atomic, write_csv_atomic
@@ -15,9 +15,13 @@ from villenum.published import (NAMES, has_published, load_claims, load_editions
                                 present)
 from villenum.questionnaire import Questionnaire, load_questionnaire
 from villenum.stats import keep_precision
+from villenum.pipeline.notebooks import declared_parameters, discover, finding_notebooks
 from villenum.survey import Survey, load_survey
 
-CLAIMS_FALLBACK_WAVE = paths.FIRST_WAVE  # a wave without published figures is judged against its statements
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+CLAIMS_FALLBACK_WAVE = paths.DEFAULT_WAVE  # a wave without published figures is judged against its statements
 
 
 @dataclass
@@ -30,6 +34,7 @@ class Context:
     output_dir: Path
     figure_dir: Path
     survey: Survey
+    notebooks: dict[str, str] = field(default_factory=dict)  # finding -> notebook stem (notebooks' metadata)
 
     @property
     def questionnaire(self) -> Questionnaire:
@@ -91,7 +96,7 @@ class Context:
         editions[claims_wave] = reference  # the claims' own edition as read for this run (published_dir)
         return build_scorecard(claims, results, self.published_tables(), self.survey.is_reconstruction,
                                self.questionnaire, reference, self.built_to_match(), finding, self.survey, n_boot,
-                               seed, editions)
+                               seed, editions, self.notebooks)
 
     def save_table(self, frame: pd.DataFrame, name: str) -> Path:
         """Write a result table to `<output_dir>/<name>.csv` atomically, floats to 10 decimals or 10 significant
@@ -99,28 +104,61 @@ class Context:
         out = frame.round(10).assign(**{c: keep_precision(frame[c]) for c in frame if frame[c].dtype == float})
         return write_csv_atomic(out, self.output_dir / f"{name}.csv")
 
-    def save_figure(self, fig, name: str, alt: str) -> None:
-        """Save a figure as `<figure_dir>/<name>.png` (deterministic bytes) with its alt text beside it."""
+    def save_figure(self, fig: "Figure", name: str, alt: str) -> None:
+        """Save a figure as `<figure_dir>/<name>.png` (deterministic bytes) with its alt text beside it, and
+        show it once, as saved, with output metadata `villenum_figure: <name>` (how the report finds it)."""
         import io
+
+        import matplotlib.pyplot as plt
+        from IPython.display import Image, display
 
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=110, bbox_inches="tight", metadata={"Software": None})
         write_atomic(self.figure_dir / f"{name}.png", buf.getvalue())
         write_atomic(self.figure_dir / f"{name}.alt.txt", alt.strip() + "\n")
+        plt.close(fig)  # shown below, once, instead of by the inline backend at the end of the cell
+        display(Image(data=buf.getvalue(), format="png"), metadata={"villenum_figure": name})
 
 
-def open_context(wave: str = "2013", survey_dir: str = "", published_dir: str = "", output_dir: str = "",
-                 figure_dir: str = "") -> Context:
-    """Resolve empty parameters to the wave's defaults and load (validate) the survey."""
+def experiment_of(notebook: str, given: dict[str, object]) -> dict[str, object]:
+    """The parameters of a notebook run by hand that differ from the defaults its source declares (the wave
+    excepted: it selects the defaults); {} if none, or if the notebook is unknown."""
+    source = paths.NOTEBOOKS / f"{notebook}.ipynb"
+    if not notebook or not source.is_file():
+        return {}
+    defaults = declared_parameters(source)
+    rename = {"survey_dir": "survey", "published_dir": "published"}  # as `reproduce --survey-dir` names them
+    return {rename.get(k, k): (str(Path(v).resolve()) if k in rename else v) for k, v in sorted(given.items())
+            if k in defaults and k != "wave" and (defaults[k] != v or type(defaults[k]) is not type(v))}
+
+
+def open_context(wave: str = paths.DEFAULT_WAVE, survey_dir: str = "", published_dir: str = "", output_dir: str = "",
+                 figure_dir: str = "", *, notebook: str = "", **parameters: object) -> Context:
+    """Resolve empty parameters to the wave's defaults and load (validate) the survey; return the Context.
+
+    `notebook` (its file stem) and the notebook's other `parameters` let a notebook run by hand protect the
+    default results: when a parameter differs from the default its source declares and no output directory
+    is given, results go to the experiment's directories (villenum.paths.experiment_dirs), as with
+    `python -m villenum reproduce -p ...`.
+    """
     survey = Path(survey_dir) if survey_dir else paths.survey_dir(wave)
     questionnaire = load_questionnaire(wave, survey)
+    out, figures = paths.output_dir(wave), paths.report_dir(wave) / "figures"
+    changed = {} if output_dir else experiment_of(notebook, {"survey_dir": survey_dir, "published_dir": published_dir,
+                                                            **parameters})
+    if changed and paths.reference_results(wave).is_dir():
+        out, report = paths.experiment_dirs(wave, changed)
+        figures = report / "figures"
+        print(f"Expérience (paramètres modifiés : {changed}) : résultats écrits dans {out}, "
+              f"pas dans les résultats par défaut.")
     return Context(
         wave=wave,
         survey_dir=survey,
         published_dir=Path(published_dir) if published_dir else paths.published_dir(wave),
-        output_dir=Path(output_dir) if output_dir else paths.output_dir(wave),
-        figure_dir=Path(figure_dir) if figure_dir else paths.report_dir(wave) / "figures",
+        output_dir=Path(output_dir) if output_dir else out,
+        figure_dir=Path(figure_dir) if figure_dir else figures,
         survey=load_survey(survey, questionnaire),
+        notebooks=finding_notebooks(discover(paths.NOTEBOOKS)),
     )
 
 

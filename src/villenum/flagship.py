@@ -19,9 +19,10 @@ UNDERTAKING = ("realised", "in_progress")  # status roles that count as a projec
 
 
 def load_catalogue() -> pd.DataFrame:
-    """Read the project-type catalogue shipped with the package (villenum.data/project_types.csv)."""
+    """The project-type catalogue shipped with the package (villenum.data/project_types.csv): one row per type,
+    every column a string; an empty cell is the empty string (nothing is read as missing, "NA" stays "NA")."""
     with files("villenum.data").joinpath(CATALOGUE_FILE).open(encoding="utf-8") as fh:
-        return pd.read_csv(fh, dtype="string")
+        return pd.read_csv(fh, dtype="string", keep_default_na=False)
 
 
 def _compile(pattern: object, project_type: str) -> re.Pattern | None:

@@ -7,7 +7,7 @@ import csv
 import io
 import os
 import re
-import tempfile
+import secrets
 import unicodedata
 import warnings
 from collections import Counter
@@ -32,8 +32,6 @@ _SIGNATURES = {
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _NOT_CONTROL = bytes(b for b in range(256) if not _CONTROL.match(chr(b)))  # what bytes.translate deletes
 _NEWLINE = re.compile(r"\r\n|\r|\n")
-_UMASK = os.umask(0)
-os.umask(_UMASK)  # read once, at import (single-threaded), so that written files get the usual permissions
 
 
 def _looks_utf16(raw: bytes) -> bool:
@@ -348,18 +346,29 @@ def _read_careful(text: str, file: str, sep: str) -> pd.DataFrame:
     return frame.apply(lambda col: col.str.strip().replace("", pd.NA)) if len(frame) else frame
 
 
+def _create_temporary(path: Path) -> tuple[int, str]:
+    """A new hidden `.NAME.XXXX.tmp` beside `path`, opened for writing, with the usual permissions: created
+    with mode 0666 so that the OS applies the process umask (mkstemp's 0600 would need the umask read, and
+    `os.umask` both reads and sets it, process-wide)."""
+    while True:
+        tmp = str(path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp")
+        try:
+            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), tmp
+        except FileExistsError:
+            continue
+
+
 def write_atomic(path: str | Path, data: bytes | str) -> Path:
     """Write bytes or text to `path` through a temporary file in the same folder, then rename."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = _create_temporary(path)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(payload)
             fh.flush()
             os.fsync(fh.fileno())
-        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp creates 0600 files
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

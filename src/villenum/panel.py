@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from villenum.reference import epci_seats
+
 UNKNOWN_REGION = "inconnue"
 
 
@@ -25,9 +27,7 @@ def _located(collectivites: pd.DataFrame, communes: pd.DataFrame) -> pd.DataFram
     """The collectivités with the communes-table row of the commune they are placed at (left join, order kept)."""
     com = communes.assign(insee_code=communes["insee_code"].astype("string"),
                           epci_siren=communes["epci_siren"].astype("string")).drop_duplicates("insee_code")
-    seat = (com.sort_values(["population", "insee_code"], ascending=[False, True], kind="stable")
-            .dropna(subset=["epci_siren"]).drop_duplicates("epci_siren")
-            .set_index("epci_siren")["insee_code"])
+    seat = epci_seats(com)
     coll = collectivites.assign(epci_siren=collectivites["epci_siren"].astype("string"))
     own = coll["insee_code"].astype("string").where(coll["kind"].ne("intercommunalite").fillna(True))
     place = own.fillna(coll["epci_siren"].map(seat))

@@ -33,7 +33,7 @@ OPTIONAL: tuple[str, ...] = tuple(n for n in NAMES if n not in REQUIRED)
 _BOOL_VALUES = {"true": True, "false": False}
 
 
-def has_published(wave: str = "2013", directory: str | Path | None = None) -> bool:
+def has_published(wave: str = paths.DEFAULT_WAVE, directory: str | Path | None = None) -> bool:
     """Whether the wave has published files (its directory holds at least one CSV)."""
     directory = Path(directory) if directory else paths.published_dir(wave)
     return directory.is_dir() and any(directory.glob("*.csv"))
@@ -48,7 +48,7 @@ def check_shares(frame: pd.DataFrame, file: str, column: str = "share") -> pd.Da
     return frame
 
 
-def load_published(name: str, wave: str = "2013", directory: str | Path | None = None) -> pd.DataFrame:
+def load_published(name: str, wave: str = paths.DEFAULT_WAVE, directory: str | Path | None = None) -> pd.DataFrame:
     """Read one published table (e.g. 'panel' or 'panel.csv'): text as str (empty as ''), numbers as float, flags as bool."""
     stem = name.removesuffix(".csv")
     if stem not in NAMES:
@@ -67,7 +67,7 @@ def load_published(name: str, wave: str = "2013", directory: str | Path | None =
     return check_shares(frame, path.name) if stem == "domain_shares" else frame
 
 
-def load_claims(wave: str = "2013", directory: str | Path | None = None) -> pd.DataFrame:
+def load_claims(wave: str = paths.DEFAULT_WAVE, directory: str | Path | None = None) -> pd.DataFrame:
     """The wave's published statements to test (claims.csv), one row per claim_id."""
     return load_published("claims", wave, directory)
 

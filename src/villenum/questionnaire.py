@@ -22,7 +22,7 @@ from villenum.errors import InputError, Problem, problem
 from villenum.taxonomy import normalise_text
 
 FIELDS = ("objective", "domain", "status", "kind")
-DEFAULT_WAVE = paths.FIRST_WAVE
+DEFAULT_WAVE = paths.DEFAULT_WAVE
 find_questionnaire = paths.find_questionnaire  # where a wave's questionnaire is found (pure path logic)
 _KEYS = {"code", "label_fr", "gloss_en", "colour", "spellings", "role"}
 ROLES = ("realised", "in_progress", "under_study")  # what a status means for realisation and flagship counts

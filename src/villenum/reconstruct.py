@@ -27,12 +27,12 @@ from villenum import paths, reference, taxonomy
 from villenum.questionnaire import Questionnaire, load_questionnaire
 from villenum.stats import round_half_up as round_printed
 from villenum.digest import sha256_file
+from villenum.flagship import CATALOGUE_FILE as PROJECT_TYPES_FILE, load_catalogue
 from villenum.codebook import COLLECTIVITES, OBJECTIVES, PROJECTS
 from villenum.io import write_atomic, write_csv_atomic
 from villenum.published import load_published
 
-DEFAULT_WAVE = "2013"
-PROJECT_TYPES_FILE = "project_types.csv"
+DEFAULT_WAVE = paths.DEFAULT_WAVE
 STATUS_ROLES = ("realised", "in_progress", "under_study")  # the statuses drawn, by role (questionnaire)
 KINDS = ("intercommunalite", "joint", "commune")
 STEPS = ("collectivites", "spread", "domains", "types", "statuses", "labels", "objectives")
@@ -52,8 +52,8 @@ class Reconstruction(dict):
 
 # --------------------------------------------------------------------------------------------- inputs
 def default_assumptions_path(wave: str = DEFAULT_WAVE) -> Path:
-    """The assumptions file of a wave: data/raw/assumptions/reconstruction-<wave>.toml."""
-    return paths.RAW / "assumptions" / f"reconstruction-{wave}.toml"
+    """The assumptions file of a wave (see paths.assumptions_file)."""
+    return paths.assumptions_file(wave)
 
 
 def load_assumptions(path: str | Path | None = None) -> dict:
@@ -61,12 +61,6 @@ def load_assumptions(path: str | Path | None = None) -> dict:
     path = Path(path) if path is not None else default_assumptions_path()
     with path.open("rb") as fh:
         return tomllib.load(fh)
-
-
-def load_project_types() -> pd.DataFrame:
-    """The project-type catalogue shipped with the package, one row per type, all columns as strings."""
-    with files("villenum.data").joinpath(PROJECT_TYPES_FILE).open(encoding="utf-8") as fh:
-        return pd.read_csv(fh, dtype="string", keep_default_na=False)
 
 
 def load_inputs(wave: str = DEFAULT_WAVE) -> dict[str, pd.DataFrame]:
@@ -227,9 +221,9 @@ def named_collectivites(participants: pd.DataFrame, communes: pd.DataFrame, epci
 
 
 def _epci_region(communes: pd.DataFrame) -> pd.Series:
-    """Region of each EPCI: that of its most populous member commune."""
-    ordered = communes.sort_values(["population", "insee_code"], ascending=[False, True], na_position="last")
-    return ordered.drop_duplicates("epci_siren").dropna(subset=["epci_siren"]).set_index("epci_siren")["region_code"]
+    """Region of each EPCI: that of its seat (reference.epci_seats)."""
+    region = communes.drop_duplicates("insee_code").set_index("insee_code")["region_code"]
+    return reference.epci_seats(communes).map(region).rename("region_code")
 
 
 def candidate_pool(communes: pd.DataFrame, epcis: pd.DataFrame, assumptions: dict, threshold: int) -> pd.DataFrame:
@@ -241,8 +235,7 @@ def candidate_pool(communes: pd.DataFrame, epcis: pd.DataFrame, assumptions: dic
     restored = assumptions["names"].get("restored_articles", {})
     frame = frame.assign(short_name=frame["insee_code"].map(restored).fillna(frame["name"]).astype("string"))
     epc = epcis.set_index("epci_siren")
-    ordered = communes.sort_values(["population", "insee_code"], ascending=[False, True], na_position="last")
-    centre = ordered.dropna(subset=["epci_siren"]).drop_duplicates("epci_siren").set_index("epci_siren")["insee_code"]
+    centre = reference.epci_seats(communes)
     if draw.get("joint_commune", "largest") != "largest":
         raise ReconstructionError("[draw] joint_commune: only 'largest' (the ville-centre) is implemented")
     eligible_epci = frame.dropna(subset=["epci_siren"])
@@ -423,7 +416,7 @@ def draw_statuses(projects: pd.DataFrame, assumptions: dict, rng: np.random.Gene
     counts = _status_counts(projects, {k: v for k, v in spec.items() if k in q.codes("domain")},
                             (realised, in_progress, under_study))
     tilt = spec.get("type_tilt", {})
-    types = load_project_types() if types is None else types
+    types = load_catalogue() if types is None else types
     unknown = set(tilt) - set(types["project_type"])
     if unknown:
         raise ReconstructionError(f"[status.type_tilt] names unknown project types {sorted(unknown)}")
@@ -581,7 +574,7 @@ def reconstruct(seed: int | None = None, assumptions_path: str | Path | None = N
     inputs = load_inputs(wave)
     q = load_questionnaire(wave)
     targets = published_targets(inputs, q)
-    types = load_project_types()
+    types = load_catalogue()
     streams = dict(zip(STEPS, np.random.default_rng(seed).spawn(len(STEPS))))
 
     coll = select_collectivites(inputs, inputs["communes"], inputs["epcis"], assumptions, streams["collectivites"], q)

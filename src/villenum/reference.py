@@ -15,7 +15,7 @@ import pandas as pd
 from villenum import paths
 from villenum.taxonomy import normalise_one, normalise_text
 
-ENV_VAR = "VILLENUM_REFERENCE_DIR"
+ENV_VAR = paths.REFERENCE_ENV
 COMMUNE_DTYPES = {
     "insee_code": "string", "name": "string", "population": "Int64",
     "departement_code": "string", "departement_name": "string",
@@ -78,3 +78,12 @@ def find_commune(communes: pd.DataFrame, name: str) -> pd.DataFrame:
 def find_epci(epcis: pd.DataFrame, name: str) -> pd.DataFrame:
     """EPCIs named `name` (accent/case-insensitive exact match, else substring match)."""
     return _find(epcis, "name", name)
+
+
+def epci_seats(communes: pd.DataFrame) -> pd.Series:
+    """The seat of each EPCI (the communes table has no seat column): its most populous member commune, ties to
+    the lowest INSEE code. Returns a Series epci_siren -> insee_code; the one rule for map places, regions of
+    EPCIs and ville-centres."""
+    ordered = communes.sort_values(["population", "insee_code"], ascending=[False, True], kind="stable",
+                                   na_position="last")
+    return ordered.dropna(subset=["epci_siren"]).drop_duplicates("epci_siren").set_index("epci_siren")["insee_code"]

@@ -15,7 +15,7 @@ import pandas as pd
 import villenum
 from villenum.digest import file_digests
 from villenum.io import write_atomic
-from villenum.runner import Outcome
+from villenum.pipeline.outcome import Outcome
 
 VERDICTS = {  # verdict -> what it means (its colour is in CSS, class `verdict-<slug>`)
     "reproduced": "the data give the published statement",
@@ -24,7 +24,7 @@ VERDICTS = {  # verdict -> what it means (its colour is in CSS, class `verdict-<
     "skipped": "no published figure for this wave to compare with",
 }
 COLUMNS = ("Claim (as published)", "Sources", "Computed", "Verdict", "Evidence", "Notebook")
-_SAVE_FIGURE = re.compile(r"save_figure\(\s*[^,()]+,\s*(?:name\s*=\s*)?[rbu]?([\"'])(.+?)\1")
+FIGURE_KEY = "villenum_figure"  # output metadata written by Context.save_figure: the saved figure's name
 CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;max-width:72rem;margin:1.5rem auto;
 padding:0 1rem;line-height:1.45;color:#1f2328;background:#fff}
@@ -56,11 +56,6 @@ def page(title: str, body: str) -> str:
             f"</head>\n<body>\n{body}\n</body>\n</html>\n")
 
 
-def figure_names(source: str) -> list[str]:
-    """Names of the figures a code cell saves with `ctx.save_figure(fig, "name", alt)`, in call order."""
-    return [m.group(2) for m in _SAVE_FIGURE.finditer(source)]
-
-
 def img_output(src: str, alt: str) -> nbformat.NotebookNode:
     """A display output showing one image with its alt text."""
     tag = f'<img src="{html.escape(src)}" alt="{html.escape(alt)}">'
@@ -82,14 +77,13 @@ def with_figures(nb: nbformat.NotebookNode, figure_dir: Path, page_dir: Path, la
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
-        names = figure_names(cell.source)
         outputs = []
         for out in cell.get("outputs", []):
             if "image/png" not in out.get("data", {}):
                 outputs.append(out)
                 continue
             count += 1
-            name = names.pop(0) if names else None
+            name = out.get("metadata", {}).get(FIGURE_KEY)
             png, alt_file = (figure_dir / f"{name}.png", figure_dir / f"{name}.alt.txt") if name else (None, None)
             link = relative_link(png, page_dir) if png and png.is_file() else None
             alt = alt_file.read_text(encoding="utf-8").strip() if alt_file and alt_file.is_file() else ""

@@ -25,8 +25,6 @@ from villenum.survey import Survey
 
 REPRODUCED, CONTRADICTED, NOT_TESTABLE, SKIPPED = "reproduced", "contradicted", "not testable", "skipped"
 INCONCLUSIVE = "inconclusive"  # survey data: holds (or fails) on the data, but not in >= ROBUST_SUPPORT of resamples
-NOTEBOOKS = {"panel": "01_panel", "objectives": "02_objectives", "domains": "03_domains",
-             "realisation": "04_realisation", "flagship": "05_flagship"}
 COLUMNS = ["claim_id", "finding", "claim_fr", "sources", "notebook", "computed", "holds", "support", "evidence",
            "verdict", "explanation", "note"]
 
@@ -113,7 +111,8 @@ def build_scorecard(claims: pd.DataFrame, results: Tables, published: Tables | N
                     questionnaire: Questionnaire, reference: Tables | None = None,
                     built_to_match: frozenset[str] = frozenset(), finding: str | None = None,
                     survey: Survey | None = None, n_boot: int = 200, seed: int = 0,
-                    editions: dict[str, Tables] | None = None) -> pd.DataFrame:
+                    editions: dict[str, Tables] | None = None, notebooks: dict[str, str] | None = None
+                    ) -> pd.DataFrame:
     """One row per claim: columns claim_id, finding, claim_fr, sources, notebook, computed (French text), holds
     (True/False/None), support (share 0-1 of cluster resamples where the claim holds; NaN when not measured),
     evidence, verdict, explanation (one French sentence), note.
@@ -122,7 +121,8 @@ def build_scorecard(claims: pd.DataFrame, results: Tables, published: Tables | N
     published tables of the claims' wave (targets such as `published:figures:n_domains`), default `published`;
     `built_to_match`: the claims a reconstruction was generated to meet; `survey`: the record-level data, whose
     collectivités are resampled `n_boot` times (seed `seed`) to measure each data-based claim's support;
-    `editions`: the published tables of every edition the claims across editions name, by wave.
+    `editions`: the published tables of every edition the claims across editions name, by wave; `notebooks`:
+    the notebook (file stem) of each finding, from the notebooks' metadata.
     """
     selected = check_claims(claims if finding is None else claims[claims["finding"] == finding])
     inputs = Inputs(results, published or {}, reference if reference is not None else (published or {}),
@@ -134,7 +134,7 @@ def build_scorecard(claims: pd.DataFrame, results: Tables, published: Tables | N
     for claim, (ev, note) in zip(selected.itertuples(index=False), evaluations):
         support = supports.get(claim.claim_id, np.nan)
         evidence, outcome = verdict(claim.claim_id, ev, reconstruction, bool(published), built_to_match, support)
-        rows.append([claim.claim_id, claim.finding, claim.claim_fr, claim.sources, NOTEBOOKS.get(claim.finding, ""),
+        rows.append([claim.claim_id, claim.finding, claim.claim_fr, claim.sources, (notebooks or {}).get(claim.finding, ""),
                      ev.computed, ev.holds, support, evidence, outcome,
                      explain(ev, evidence, outcome, support, n_boot, note), note])
     return pd.DataFrame(rows, columns=COLUMNS)
