@@ -20,10 +20,11 @@ from villenum.pipeline.outcome import Outcome
 VERDICTS = {  # verdict -> what it means (its colour is in CSS, class `verdict-<slug>`)
     "reproduced": "the data give the published statement",
     "contradicted": "the data contradict the published statement",
+    "inconclusive": "survey data: the result does not hold in at least 95 % of resamples of collectivités",
     "not testable": "the data cannot decide (no record, or not enough)",
     "skipped": "no published figure for this wave to compare with",
 }
-COLUMNS = ("Claim (as published)", "Sources", "Computed", "Verdict", "Evidence", "Notebook")
+COLUMNS = ("Claim (as published)", "Sources", "Computed", "Support", "Verdict", "Why", "Notebook")
 FIGURE_KEY = "villenum_figure"  # output metadata written by Context.save_figure: the saved figure's name
 CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;max-width:72rem;margin:1.5rem auto;
@@ -36,6 +37,7 @@ pre{background:#f6f8fa;padding:.5rem;overflow-x:auto}.sha{word-break:break-all}
 .verdict{font-weight:600;white-space:nowrap}
 .verdict-reproduced{background:#dafbe1;color:#116329}.verdict-contradicted{background:#ffebe9;color:#a40e26}
 .verdict-not-testable{background:#eaeef2;color:#424a53}.verdict-skipped{background:#fff1c2;color:#7d4e00}
+.verdict-inconclusive{background:#fde8d4;color:#8a3d00}
 .legend span.verdict{display:inline-block;padding:.05rem .45rem;border-radius:.3rem}
 .legend li{margin:.2rem 0}.muted{color:#59636e;font-size:.85rem}
 img{max-width:100%;height:auto}nav{margin-bottom:1rem}
@@ -140,11 +142,14 @@ def scorecard_html(card: pd.DataFrame, pages: dict[str, Path]) -> str:
         link = f'<a href="{esc(pages[nb].name)}">{esc(nb)}</a>' if nb in pages else esc(nb)
         note = f'<br><span class="muted">{esc(r["note"])}</span>' if r.get("note") else ""
         v = r.get("verdict", "")
+        support = f"{float(r['support']):.0%}".replace("%", "\u202f%") if r.get("support") else "—"
+        why = (f'<span lang="fr">{esc(r.get("explanation", ""))}</span><br>'
+               f'<span class="muted">{esc(r.get("evidence", ""))}</span>')
         rows.append(
             f'<tr id="claim-{esc(slug(r["claim_id"]))}" data-claim="{esc(r["claim_id"])}" data-verdict="{esc(v)}">'
             f'<td lang="fr">{esc(r.get("claim_fr", ""))}<br><code class="muted">{esc(r["claim_id"])}</code></td>'
             f'<td>{esc(r.get("sources", "").replace(";", ", "))}</td><td>{esc(r.get("computed", ""))}</td>'
-            f'<td class="verdict verdict-{slug(v)}">{esc(v)}</td><td>{esc(r.get("evidence", ""))}{note}</td>'
+            f'<td>{support}</td><td class="verdict verdict-{slug(v)}">{esc(v)}</td><td>{why}{note}</td>'
             f"<td>{link}</td></tr>")
     head = "".join(f"<th>{c}</th>" for c in COLUMNS)
     body = "\n".join(rows)
