@@ -59,8 +59,9 @@ def _series(p: dict, x: Inputs) -> tuple[pd.Series, str]:
     else:
         series, basis = result(x, p["table"]).set_index(p["key"])[p["column"]], "data"
     series = series.drop(index=as_list(p.get("exclude", [])), errors="ignore").astype(float)
-    if series.isna().all():
-        raise CannotCompute(f"{p['column']} is not defined on these data")
+    if series.isna().any():  # an unknown value cannot be ranked against the others
+        raise CannotCompute(f"{p.get('published_column') if basis == 'published' else p['column']} is not defined "
+                            f"for {', '.join(map(str, series.index[series.isna()]))} on these data")
     return series, basis
 
 
@@ -141,6 +142,8 @@ def _positions(p: dict, x: Inputs) -> Evaluation:
     or the categories come exactly in `order` (`order` given, or `published:objectives` for the published ranks)."""
     table = result(x, p["table"])
     pos = table.pivot(index=p["key"], columns="method", values="position")[list(FULL_RANKING_METHODS)]
+    if pos.isna().any().any():
+        raise CannotCompute("some objectives have no position (never ranked) on these data")
     field = p.get("field", "")
     if "set" in p:
         claimed = set(as_list(p["set"]))
