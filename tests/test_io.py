@@ -187,4 +187,4 @@ def test_write_csv_atomic_is_byte_stable(tmp_path):
     frame = pd.DataFrame({"a": [1, 2], "b": ["é", "x"]})
     one = vio.write_csv_atomic(frame, tmp_path / "1.csv").read_bytes()
     two = vio.write_csv_atomic(frame.copy(), tmp_path / "2.csv").read_bytes()
-    assert one == two == "a,b\n1,é\n2,x\n".encode("utf-8")
+    assert one == two == "a,b\n1,é\n2,x\n".encode()

@@ -385,9 +385,8 @@ def test_assumptions_file_is_documented():
     assert "ASSUMPTIONS" in text and "comes from THIS TABLE, not from data" in text
 
 
-def test_committed_reconstruction_is_what_the_generator_writes(out_dir):
+def test_committed_reconstruction_is_what_the_generator_writes(out_dir, reference):
     """data/processed/2013/survey/ is reproducible from code: regenerate and compare byte for byte."""
-    committed = paths.survey_dir("2013")
-    for name in FILES:
-        assert (out_dir / name).read_bytes() == (committed / name).read_bytes(), \
-            f"{name}: run `make reconstruct` and commit data/processed/2013/survey if the change is intended"
+    diff = reference.differences(out_dir, reference.survey("2013"), pattern="*")
+    assert not diff["removed"] and not diff["changed"] and set(FILES) <= {p.name for p in out_dir.iterdir()}, \
+        f"{diff}: run `make reconstruct` and commit data/processed/2013/survey if the change is intended"

@@ -10,7 +10,7 @@ reproduces by construction what it was built to match (`RECONSTRUCTION_TARGETS`)
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from collections.abc import Callable
 
 import pandas as pd
 
