@@ -31,7 +31,7 @@ reproduce: $(STAMP) ## run every finding's notebook for $(WAVE) into reports/$(W
 
 lab: $(STAMP) ## JupyterLab on the `villenum` kernel; notebooks under notebooks/ are saved without outputs
 	JUPYTER_CONFIG_PATH="$(CURDIR)/.jupyter$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH}" \
-		$(VENV)/bin/jupyter lab --notebook-dir="$(CURDIR)"
+		$(VENV)/bin/jupyter lab --notebook-dir="$(CURDIR)" $(if $(filter 0,$(shell id -u)),--allow-root)
 
 strip: $(STAMP) ## strip outputs from notebooks/*.ipynb (what the pre-commit hook does at commit)
 	$(PY) -m villenum.lab notebooks/*.ipynb
