@@ -46,12 +46,26 @@ class Reference:
         return {"added": sorted(new - old), "removed": sorted(old - new), "changed": changed}
 
 
+# What `make test-fast` leaves out besides the tests marked in their own files, and why: kept here, in one
+# place, so that the test files of the runner and the bad-input corpus need no edit.
+SLOW_MODULES = {
+    "test_cache.py": "every test runs notebooks in real Jupyter kernels",
+    "test_runner.py": "every test runs notebooks in real Jupyter kernels, some interrupt them",
+}
+SLOW_FIXTURES = {
+    "run_2013": "the whole 2013 reproduction (also marked e2e)",
+    "cli_runs": "a `python -m villenum` process for each of the ~75 corpus runs",
+}
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark `e2e` (and `slow`) every test that needs the session's 2013 reproduction."""
+    """Mark `slow` the tests of SLOW_MODULES and those using SLOW_FIXTURES; `e2e` those using run_2013."""
     for item in items:
-        if "run_2013" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.e2e)
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if item.path.name in SLOW_MODULES or fixtures & set(SLOW_FIXTURES):
             item.add_marker(pytest.mark.slow)
+        if "run_2013" in fixtures:
+            item.add_marker(pytest.mark.e2e)
 
 
 @pytest.fixture(scope="session")
