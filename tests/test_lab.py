@@ -99,3 +99,12 @@ def test_saving_from_a_jupyter_server_started_like_make_lab_strips(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_the_pre_commit_command_strips_a_hand_run_to_the_committed_notebook(tmp_path):
+    entry = shlex.split(re.search(r"entry: (nbstripout .*)", (paths.ROOT / ".pre-commit-config.yaml").read_text()).group(1))
+    dirty = tmp_path / "03_domains.ipynb"
+    nbformat.write(hand_run(nbformat.read(NOTEBOOK, as_version=4)), dirty)
+    done = subprocess.run([sys.executable, "-m", "nbstripout", *entry[1:], str(dirty)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert dirty.read_bytes() == NOTEBOOK.read_bytes()
