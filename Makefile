@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml $(LOCK)
 
 install: $(STAMP) ## create .venv from the hashed lock file, install the package, register the `villenum` kernel
 
-lock: $(STAMP) ## refresh requirements.lock (exact versions and hashes) from the ranges in pyproject.toml
+lock: | $(STAMP) ## refresh requirements.lock (exact versions and hashes) from the ranges in pyproject.toml
 	$(VENV)/bin/uv pip compile pyproject.toml --all-extras --generate-hashes --universal --python-version 3.11 \
 		--quiet -o $(LOCK)
 

@@ -9,6 +9,7 @@ import sys
 import tomllib
 
 import pytest
+import yaml
 
 import villenum
 from villenum import paths, reference
@@ -103,6 +104,16 @@ def test_version_has_one_source():
     assert villenum.__version__ == project["version"]
     source = (paths.ROOT / "src" / "villenum" / "__init__.py").read_text()
     assert project["version"] not in source, "the version is written in pyproject.toml only"
+
+
+def test_citation_cites_this_version_and_the_study():
+    citation = yaml.safe_load((paths.ROOT / "CITATION.cff").read_text(encoding="utf-8"))
+    project = tomllib.loads((paths.ROOT / "pyproject.toml").read_text())["project"]
+    assert citation["cff-version"] == "1.2.0" and citation["type"] == "software"
+    assert str(citation["version"]) == project["version"], "update CITATION.cff when the version changes"
+    assert citation["license"] == "MIT" and (paths.ROOT / "LICENSE").read_text().startswith("MIT License")
+    titles = " ".join(r["title"] for r in citation["references"])
+    assert "Baromètre Ville numérique 2013" in titles and "Lu pour vous" in titles
 
 
 def test_importing_villenum_imports_no_heavy_module():
