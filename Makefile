@@ -19,7 +19,8 @@ $(STAMP): pyproject.toml $(LOCK)
 
 install: $(STAMP) ## create .venv from the hashed lock file, install the package, register the `villenum` kernel
 
-lock: | $(STAMP) ## refresh requirements.lock (exact versions and hashes) from the ranges in pyproject.toml
+lock: ## refresh requirements.lock (exact versions and hashes) from the ranges in pyproject.toml
+	test -x $(VENV)/bin/uv || $(MAKE) install  # uv is in the `dev` extra; no reinstall from the stale lock first
 	$(VENV)/bin/uv pip compile pyproject.toml --all-extras --generate-hashes --universal --python-version 3.11 \
 		--quiet -o $(LOCK)
 
