@@ -53,7 +53,7 @@ def driver():
         from selenium import webdriver
         from selenium.webdriver.chrome.service import Service
     except ImportError:
-        pytest.fail("the `selenium` package is missing: pip install -e '.[test]'", pytrace=False)
+        pytest.fail("the `selenium` package is missing: `make install` (test extra)", pytrace=False)
     profile = Path(f"/tmp/villenum-chromium-{uuid.uuid4().hex}")
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
