@@ -65,7 +65,7 @@ def machine() -> dict:
         pass
     mem = ""
     try:
-        kb = int(next(l for l in Path("/proc/meminfo").read_text().splitlines() if l.startswith("MemTotal")).split()[1])
+        kb = int(next(line for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")).split()[1])
         mem = f"{kb / 2**20:.1f} GiB"
     except (OSError, StopIteration, ValueError):
         pass
@@ -358,7 +358,7 @@ def naive_worker(directory: str) -> dict:
         if o["rank"] is not None:
             ranks.setdefault(o["collectivite_id"], {})[o["objective"]] = o["rank"]
     first, borda, mean = {}, {}, {}
-    for c, given in ranks.items():
+    for given in ranks.values():
         for objective, r in given.items():
             first[objective] = first.get(objective, 0) + (r == 1)
             borda[objective] = borda.get(objective, 0) + 4 - r

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import base64
 import shutil
-import subprocess
-import sys
 import uuid
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -23,8 +21,9 @@ import pytest
 from villenum import paths
 from villenum.io import write_atomic
 
-CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
+CHROMIUM, CHROMEDRIVER = (Path(shutil.which(name) or f"/usr/bin/{name}") for name in ("chromium", "chromedriver"))
 INSTALL = "install it with `make browser` (scripts/install_browser.sh: apt-get install chromium chromium-driver)"
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 VERDICTS = {"reproduced", "contradicted", "not testable", "skipped"}
 SCREENSHOTS = (paths.REPORTS / "screenshot-index.png",)
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -39,16 +38,9 @@ ROWS_JS = ("return [...document.querySelectorAll('#scorecard tbody tr')].map(tr 
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Run the real reproduction into a temporary directory (survey regenerated there too); return its reports."""
-    tmp = tmp_path_factory.mktemp("report")
-    run = [sys.executable, "-m", "villenum"]
-    for args in (["generate", "--wave", "2013", "--out", str(tmp / "survey")],
-                 ["reproduce", "--quiet", "--wave", "2013", "--survey-dir", str(tmp / "survey"),
-                  "--output-dir", str(tmp / "processed"), "--report-dir", str(tmp / "reports")]):
-        done = subprocess.run(run + args, cwd=paths.ROOT, capture_output=True, text=True, timeout=600)
-        assert done.returncode == 0, f"villenum {args[0]} failed:\n{done.stdout}\n{done.stderr}"
-    return tmp / "reports"
+def built(run_2013: Path) -> Path:
+    """The reports of the session's real 2013 reproduction (tests/conftest.py: run_2013)."""
+    return run_2013 / "reports"
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +53,7 @@ def driver():
         from selenium import webdriver
         from selenium.webdriver.chrome.service import Service
     except ImportError:
-        pytest.fail("the `selenium` package is missing: pip install -e '.[test]'", pytrace=False)
+        pytest.fail("the `selenium` package is missing: `make install` (test extra)", pytrace=False)
     profile = Path(f"/tmp/villenum-chromium-{uuid.uuid4().hex}")
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)

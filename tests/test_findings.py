@@ -2,61 +2,32 @@
 
 A changed finding fails here until the reference (tests/reference/2013/, which no run writes) is deliberately
 updated: `make update-reference`, look at `git diff tests/reference/`, and commit the new tables saying why.
+The 2013 reproduction (`run_2013`), `reproduce` and the `reference` fixture are in tests/conftest.py.
 """
 
 from __future__ import annotations
 
-import hashlib
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import nbformat
 import pandas as pd
-import pytest
+from conftest import digests, reproduce
 
 from villenum import paths
 from villenum.scorecard import CONTRADICTED, NOT_TESTABLE, REPRODUCED, SKIPPED
 
-WAVE_DIR = paths.reference_results("2013")
-SURVEY = paths.survey_dir("2013")
 DEMO = paths.ROOT / "examples" / "wave-demo"
 VERDICTS = {REPRODUCED, CONTRADICTED, NOT_TESTABLE, SKIPPED}
+# the awkward inputs test that every notebook completes, not the bootstrap's precision: fewer resamples
+AWKWARD_N_BOOT = "n_boot=100"
 
 
-def reproduce(tmp: Path, *args: str) -> subprocess.CompletedProcess:
-    """Run the runner as a student would, writing only under `tmp`."""
-    cmd = [sys.executable, "-m", "villenum", "reproduce", "--quiet", "--force",
-           "--output-dir", str(tmp / "processed"), "--report-dir", str(tmp / "reports"), *args]
-    return subprocess.run(cmd, capture_output=True, text=True, cwd=paths.ROOT, timeout=900)
-
-
-def digests(root: Path) -> dict[str, str]:
-    """sha256 of every file under a directory."""
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file()}
-
-
-@pytest.fixture(scope="module")
-def raw_before() -> dict[str, str]:
-    return digests(paths.RAW)
-
-
-@pytest.fixture(scope="module")
-def run_2013(tmp_path_factory, raw_before) -> Path:
-    tmp = tmp_path_factory.mktemp("run2013")
-    done = reproduce(tmp, "--wave", "2013", "--survey-dir", str(SURVEY))
-    assert done.returncode == 0, done.stderr[-3000:]
-    return tmp
-
-
-def test_every_result_table_matches_the_committed_reference(run_2013):
-    fresh = {p.name for p in (run_2013 / "processed").glob("*.csv")}
-    committed = {p.name for p in WAVE_DIR.glob("*.csv")}
-    assert fresh == committed, "result tables added or removed: update tests/reference/2013 deliberately (make update-reference)"
-    changed = [n for n in sorted(fresh) if (run_2013 / "processed" / n).read_bytes() != (WAVE_DIR / n).read_bytes()]
-    assert not changed, f"findings changed: {changed}; if intended, run `make update-reference` and commit tests/reference/"
+def test_every_result_table_matches_the_committed_reference(run_2013, reference):
+    diff = reference.differences(run_2013 / "processed", reference.tables("2013"))
+    assert not diff["added"] and not diff["removed"], f"result tables added or removed: {diff}; update the reference deliberately"
+    assert not diff["changed"], f"findings changed: {diff['changed']}; if intended, run `make update-reference` and commit tests/reference/"
 
 
 def test_scorecard_lists_every_claim_with_a_verdict(run_2013):
@@ -64,7 +35,8 @@ def test_scorecard_lists_every_claim_with_a_verdict(run_2013):
     claims = pd.read_csv(paths.published_dir("2013") / "claims.csv")
     assert list(card["claim_id"]) == list(claims["claim_id"])
     assert set(card["verdict"]) <= VERDICTS
-    assert not card["note"].astype("string").fillna("").str.contains("no evaluator|missing|cannot compute").any(), card[["claim_id", "note"]]
+    notes = card["note"].astype("string").fillna("")
+    assert not notes.str.contains("no evaluator|missing|cannot compute").any(), card[["claim_id", "note"]]
 
 
 def test_the_2013_verdicts_that_rest_on_published_aggregates(run_2013):
@@ -98,8 +70,8 @@ def strip_volatile(path: Path) -> str:
     return nbformat.writes(nb)
 
 
-def test_two_runs_are_byte_identical(run_2013, tmp_path):
-    done = reproduce(tmp_path, "--wave", "2013", "--survey-dir", str(SURVEY))
+def test_two_runs_are_byte_identical(run_2013, tmp_path, reference):
+    done = reproduce(tmp_path, "--wave", "2013", "--survey-dir", str(reference.survey("2013")))
     assert done.returncode == 0, done.stderr[-3000:]
     first, second = run_2013 / "processed", tmp_path / "processed"
     assert digests(first) == digests(second)

@@ -188,7 +188,7 @@ def test_write_csv_atomic_is_byte_stable(tmp_path):
     frame = pd.DataFrame({"a": [1, 2], "b": ["é", "x"]})
     one = vio.write_csv_atomic(frame, tmp_path / "1.csv").read_bytes()
     two = vio.write_csv_atomic(frame.copy(), tmp_path / "2.csv").read_bytes()
-    assert one == two == "a,b\n1,é\n2,x\n".encode("utf-8")
+    assert one == two == "a,b\n1,é\n2,x\n".encode()
 
 
 @pytest.mark.parametrize("text, start", [
@@ -222,7 +222,7 @@ def test_a_line_above_the_header_is_one_problem(tmp_path, top, start):
 
 def test_utf8_then_cp1252_is_reported_where_the_encoding_changes(tmp_path):
     path = tmp_path / "t.csv"
-    path.write_bytes("a,b\né,1\n".encode("utf-8") + "è,2\n".encode("cp1252"))
+    path.write_bytes("a,b\né,1\n".encode() + "è,2\n".encode("cp1252"))
     with pytest.raises(InputError) as info:
         vio.read_csv_robust(path, expected=["a", "b"])
     [p] = info.value.problems

@@ -18,7 +18,8 @@ def test_notebooks_are_numbered_in_reading_order():
 def test_stored_without_outputs_with_one_parameters_cell(path):
     nb = json.loads(path.read_text(encoding="utf-8"))
     code = [c for c in nb["cells"] if c["cell_type"] == "code"]
-    assert all(not c.get("outputs") and c.get("execution_count") is None for c in code), "strip the outputs"
+    assert all(not c.get("outputs") and c.get("execution_count") is None for c in code), \
+        "strip the outputs: `make strip` (`make lab` and the pre-commit hook strip on save and commit)"
     tagged = [c for c in code if "parameters" in c.get("metadata", {}).get("tags", [])]
     assert len(tagged) == 1
     assert nb["cells"][0]["cell_type"] == "markdown", "start with the published statement"

@@ -16,9 +16,6 @@ import pandas as pd
 import pytest
 
 from villenum import paths, reference, taxonomy
-from villenum.questionnaire import load_questionnaire
-
-Q = load_questionnaire("2013")
 from villenum.codebook import COLLECTIVITES, OBJECTIVES, PROJECTS
 from villenum.flagship import load_catalogue
 from villenum.published import load_published
@@ -26,7 +23,10 @@ from villenum.reconstruct import (
     ReconstructionError, allocate_domain_counts, default_assumptions_path, largest_remainder, load_assumptions,
     main_generate, reconstruct,
 )
+from villenum.questionnaire import load_questionnaire
 from villenum.survey import load_survey
+
+Q = load_questionnaire("2013")
 
 # Published figures of the 2013 wave (published-figures-2013.md / data/raw/published/2013).
 PANEL_SIZE, BY_KIND, OVER_100K = 24, {"intercommunalite": 5, "commune": 13, "joint": 6}, 14
@@ -389,9 +389,8 @@ def test_assumptions_file_is_documented():
     assert "ASSUMPTIONS" in text and "comes from THIS TABLE, not from data" in text
 
 
-def test_committed_reconstruction_is_what_the_generator_writes(out_dir):
+def test_committed_reconstruction_is_what_the_generator_writes(out_dir, reference):
     """data/processed/2013/survey/ is reproducible from code: regenerate and compare byte for byte."""
-    committed = paths.survey_dir("2013")
-    for name in FILES:
-        assert (out_dir / name).read_bytes() == (committed / name).read_bytes(), \
-            f"{name}: run `make reconstruct` and commit data/processed/2013/survey if the change is intended"
+    diff = reference.differences(out_dir, reference.survey("2013"), pattern="*")
+    assert not diff["removed"] and not diff["changed"] and set(FILES) <= {p.name for p in out_dir.iterdir()}, \
+        f"{diff}: run `make reconstruct` and commit data/processed/2013/survey if the change is intended"

@@ -62,7 +62,8 @@ def _what_column_holds(col: Column, q: Questionnaire) -> str:
     """What a column holds, for error messages."""
     if col.kind.startswith("label:"):
         return f"a {col.kind.split(':', 1)[1]} label (see the questionnaire {q.path.name} and docs/codebook.md)"
-    return {"int": _range_text(col.minimum, _maximum(col, q)), "bool": "true/false, oui/non, 1/0, x (yes)", "regex": col.doc or str(col.pattern),
+    return {"int": _range_text(col.minimum, _maximum(col, q)), "bool": "true/false, oui/non, 1/0, x (yes)",
+            "regex": col.doc or str(col.pattern),
             "enum": ", ".join(col.enum), "id": "an identifier, typed as a value (not computed)"}.get(
         col.kind, "text, typed as a value (not computed)")
 

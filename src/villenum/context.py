@@ -104,7 +104,7 @@ class Context:
         out = frame.round(10).assign(**{c: keep_precision(frame[c]) for c in frame if frame[c].dtype == float})
         return write_csv_atomic(out, self.output_dir / f"{name}.csv")
 
-    def save_figure(self, fig: "Figure", name: str, alt: str) -> None:
+    def save_figure(self, fig: Figure, name: str, alt: str) -> None:
         """Save a figure as `<figure_dir>/<name>.png` (deterministic bytes) with its alt text beside it, and
         show it once, as saved, with output metadata `villenum_figure: <name>` (how the report finds it)."""
         import io

@@ -289,7 +289,7 @@ def select_collectivites(published: dict[str, pd.DataFrame], communes: pd.DataFr
     cap = int(draw.get("max_per_region", 10**6))
     kinds, insee, epci, region = (pool[c].to_numpy(dtype=object) for c in ("kind", "insee_code", "epci_siren", "region_code"))
     insee, epci = np.where(pd.isna(insee), "", insee), np.where(pd.isna(epci), "", epci)
-    for attempt in range(1, int(draw.get("max_attempts", 10000)) + 1):
+    for attempt in range(1, int(draw.get("max_attempts", 10000)) + 1):  # noqa: B007 - reported after the loop
         used = set(named["insee_code"].dropna())
         taken = set(named.loc[named["kind"] != "commune", "epci_siren"].dropna())
         touched = set(named.loc[named["kind"] == "commune", "epci_siren"].dropna())

@@ -11,7 +11,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from villenum.digest import sha256_file
 from villenum.pipeline import cache
 from villenum.pipeline.forkserver import ForkServer
 from villenum.pipeline.kernels import KERNEL, KERNEL_ARGUMENTS, Stop, kernel_manager_class, preimport_arguments

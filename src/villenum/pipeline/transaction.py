@@ -133,7 +133,7 @@ class Lock:
         self.path = Path(report_dir) / CACHE / "lock"
         self.fh: IO[str] | None = None
 
-    def __enter__(self) -> "Lock":
+    def __enter__(self) -> Lock:
         import fcntl
 
         self.path.parent.mkdir(parents=True, exist_ok=True)
