@@ -46,26 +46,27 @@ def tables() -> dict:
     coll, obj, proj = survey.collectivites, survey.objectives, survey.projects
     communes = reference.load_communes()
     classified = villenum.classify_projects(proj, villenum.load_catalogue())
-    ratios = villenum.realisation_ratios(proj)
+    q = survey.questionnaire
+    ratios = villenum.realisation_ratios(proj, q)
     return {
         "panel_counts": villenum.panel_counts(coll),
         "compare_with_frame": villenum.compare_with_frame(coll, reference.frame_communes(communes), communes),
         "panel_points": villenum.panel_points(coll, communes),
         "score_objectives": villenum.score_objectives(obj),
-        "bootstrap_objective_scores": villenum.bootstrap_objective_scores(obj, n_boot=20, seed=1),
+        "score_intervals": villenum.score_intervals(obj, n_boot=20, seed=1),
         "agreement_tests": villenum.agreement_tests(obj),
         "rank_dispersion": villenum.rank_dispersion(obj),
         "cited_shares": villenum.cited_shares(obj),
-        "domain_counts": villenum.domain_counts(proj),
-        "projects_per_collectivite": villenum.projects_per_collectivite(proj, coll),
-        "status_counts": villenum.status_counts(proj),
+        "domain_counts": villenum.domain_counts(proj, q),
+        "projects_per_collectivite": villenum.projects_per_collectivite(proj, coll, q),
+        "status_counts": villenum.status_counts(proj, q),
         "realisation_ratios": ratios,
-        "independence_test": villenum.independence_test(proj),
+        "independence_test": villenum.independence_test(proj, q),
         "volume_ratio_association": villenum.volume_ratio_association(ratios),
         "domain_groups_compare": villenum.domain_groups_compare(ratios, ["dev_economique", "securite"]),
         "classify_projects": classified,
-        "status_by_type": villenum.status_by_type(classified),
-        "widely_undertaken": villenum.widely_undertaken(classified, "project_type_classified", coll),
+        "status_by_type": villenum.status_by_type(classified, q),
+        "widely_undertaken": villenum.widely_undertaken(classified, "project_type_classified", coll, q),
     }
 
 

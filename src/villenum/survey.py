@@ -191,7 +191,8 @@ def load_survey(directory: str | Path, questionnaire: Questionnaire | None = Non
                 problems += _foreign_key(frame, raws[table.name], table.file, coll)
     if "rank" in obj:
         problems += _repeated_ranks(obj, raws[OBJECTIVES.name], OBJECTIVES.file, q.rank_scale)
-        problems += _rank_gaps(obj, raws[OBJECTIVES.name], OBJECTIVES.file, q.rank_scale)
+        if not any(p.file == OBJECTIVES.file for p in problems):  # a gap is judged on otherwise valid answers
+            problems += _rank_gaps(obj, raws[OBJECTIVES.name], OBJECTIVES.file, q.rank_scale)
     problems += _ranked_not_cited(obj, raws[OBJECTIVES.name], OBJECTIVES.file)
     if len(coll):
         problems += _same_place(coll, raws[COLLECTIVITES.name], COLLECTIVITES.file)

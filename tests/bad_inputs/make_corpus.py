@@ -613,9 +613,15 @@ def main() -> None:
     put(t, "objectives", 2, "cited", "non")
     put(t, "objectives", 2, "rank", "")
     put(t, "objectives", 3, "cited", "")
+    put(t, "objectives", 3, "rank", "1")  # ranks still run 1, 2 without a gap (a gap is an error: case 75)
+    put(t, "objectives", 4, "rank", "2")
     write("74_not_cited_and_not_ranked", t, loads(
         "not cited and not ranked is a valid answer, and so is a rank with 'cited' left empty",
         set_aside={"not cited and not ranked": 1}))
+
+    t = base()
+    put(t, "objectives", 2, "rank", "")  # c01 ranks bonne gestion 2nd and attractivité 3rd, with no 1st
+    write("75_rank_gap", t, fails((OBJ, 4, "rank", "3", "ranks 1..2 for the 2 objective(s) c01 ranked")))
 
 
 if __name__ == "__main__":
