@@ -13,7 +13,6 @@ import hashlib
 import io
 import json
 import lzma
-import os
 import struct
 import subprocess
 import sys
@@ -254,22 +253,11 @@ def build(wheel_path: Path) -> tuple[dict[str, bytes], dict]:
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """Write bytes to `path` via a temp file in the same folder and os.replace (no-op if unchanged)."""
-    if path.exists() and path.read_bytes() == data:
-        return
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        mask = os.umask(0)
-        os.umask(mask)
-        os.fchmod(fd, 0o666 & ~mask)  # mkstemp creates 0600 files
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write bytes to `path` atomically with the package's writer (villenum.io.write_atomic); no-op if unchanged."""
+    from villenum.io import write_atomic as write
+
+    if not (path.exists() and path.read_bytes() == data):
+        write(path, data)
 
 
 def main(argv: list[str] | None = None) -> int:
