@@ -91,7 +91,7 @@ def reconstruct(seed: int | None = None, assumptions_path: str | Path | None = N
     )
     check_published(tables, targets)
     tables.manifest = {
-        "generator": "villenum.reconstruct",
+        "generator": "villenum.reconstruct",  # its former module name, kept: the MANIFEST stays byte-identical
         "package_version": villenum.__version__,
         "wave": wave,
         "seed": seed,
