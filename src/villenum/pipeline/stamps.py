@@ -73,7 +73,7 @@ def generate(wave: str, seed: int | None = None, assumptions: Path | None = None
     assumptions = Path(assumptions or paths.assumptions_file(wave))
     if if_stale and reconstruction_is_fresh(assumptions, out, seed):
         return out
-    from villenum.reconstruct import main_generate
+    from villenum.generate import main_generate
 
     try:
         main_generate(seed, assumptions, out)
