@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from villenum.encoding import ENCODINGS, TEXT_ALLOWED, _decode, decode_bytes  # noqa: F401 - re-exported
+from villenum.encoding import _decode, decode_bytes  # noqa: F401 - decode_bytes re-exported
 from villenum.errors import InputError, Problem, problem
 from villenum.numbers import _parse_numbers, number_issue, parse_french_number  # noqa: F401 - re-exported
 
