@@ -158,6 +158,10 @@ def test_cli_runs_write_nothing(cli_runs):
     assert not (paths.PROCESSED / "badinput").exists() and not (paths.REPORTS / "badinput").exists()
 
 
+# These runs check that every notebook completes on awkward data, not the precision of intervals: fewer resamples.
+SMALL_RESAMPLES = ("-p", "n_boot=100", "-p", "support_boot=40")
+
+
 @pytest.fixture(scope="module")
 def loading_runs(tmp_path_factory):
     """`reproduce --jobs 2` once per loading case, run when a test first asks for it (so `-k` selects), each into
@@ -170,7 +174,7 @@ def loading_runs(tmp_path_factory):
             out = root / case.name
             runs[case.name] = (out, run_cli("reproduce", "--quiet", "--force", "--jobs", "2", "--wave", "awkward",
                                             "--survey-dir", str(case), "--output-dir", str(out / "processed"),
-                                            "--report-dir", str(out / "reports")))
+                                            "--report-dir", str(out / "reports"), *SMALL_RESAMPLES))
         return runs[case.name]
     return run
 
