@@ -151,7 +151,7 @@ def scorecard_html(card: pd.DataFrame, pages: dict[str, Path], words: dict[str, 
         computed = r.get("computed", "")
         rows.append(
             f'<tr id="claim-{esc(slug(r["claim_id"]))}" data-claim="{esc(r["claim_id"])}" data-verdict="{esc(v)}">'
-            f'<td>{esc(r.get("claim_fr", ""))}<br><code class="muted" title="identifiant de l\'affirmation">'
+            f'<td class="quote">{esc(r.get("claim_fr", ""))}<br><code class="muted" title="identifiant de l\'affirmation">'
             f'{esc(r["claim_id"])}</code></td>'
             f'<td>{esc(r.get("sources", "").replace(";", ", "))}</td>'
             f'<td title="{esc(computed)}">{esc(french_computed(computed, words or {}))}</td>'

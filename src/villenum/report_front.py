@@ -23,6 +23,7 @@ PARAMETERS = {  # name -> French label shown to the reader (the name itself is t
     "seed": "Graine du générateur aléatoire",
     "top_k": "Types de projets phares montrés",
     "frame_threshold": "Seuil de population de la base de sondage (habitants)",
+    "over_threshold": "Seuil des « grandes » collectivités (habitants)",
     "survey_dir": "Données d'enquête (dossier)",
     "published_dir": "Chiffres publiés (dossier)",
     "reference_dir": "Référentiel INSEE (dossier)",
@@ -96,7 +97,7 @@ def _value(name: str, value: object) -> str:
         return display_path(value)
     if name == "confidence":
         return level(float(value))
-    if name in ("n_boot", "support_boot", "frame_threshold"):
+    if name in ("n_boot", "support_boot", "frame_threshold", "over_threshold"):
         return fr_number(float(value), 0)
     return str(value)
 
