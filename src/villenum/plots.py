@@ -118,7 +118,8 @@ def objective_scores(scores: pd.DataFrame, q: Questionnaire, confidence: float =
         d = data[data["method"] == method]
         title, xlabel, decimals, _ = METHODS.get(method, (method, "score", 1, method))
         ax.barh(d["label"], d["score"], color=d["objective"].map(q.colours("objective")),
-                xerr=_error_bars(d["score"], d["ci_low"], d["ci_high"]), capsize=3)
+                xerr=_error_bars(d["score"], d["ci_low"], d["ci_high"]) if d["ci_low"].notna().any() else None,
+                capsize=3)  # no error bar at all where the method has no interval (Copeland)
         french_ticks(ax.xaxis, integer=method == "copeland", decimals=decimals)
         ax.set_title(title, fontsize=10.5)
         ax.set_xlabel(xlabel, fontsize=9)
