@@ -9,7 +9,7 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.patches import Patch
 
-from villenum.figure_style import french_ticks, level, wrap
+from villenum.figure_style import fr_number, french_ticks, level, wrap  # noqa: F401  (fr_number: for alt texts)
 from villenum.panel_map import panel_map  # noqa: F401  (re-exported: plots.panel_map, as notebooks call it)
 from villenum.questionnaire import Questionnaire
 from villenum.realisation import UNKNOWN
