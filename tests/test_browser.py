@@ -9,6 +9,7 @@ report deliberately changes (a test never writes a tracked file).
 from __future__ import annotations
 
 import base64
+import re
 import shutil
 import uuid
 from pathlib import Path
@@ -20,11 +21,13 @@ import pytest
 
 from villenum import paths
 from villenum.io import write_atomic
+from villenum.questionnaire import load_questionnaire
+from villenum.report_front import VERDICTS_FR
 
 CHROMIUM, CHROMEDRIVER = (Path(shutil.which(name) or f"/usr/bin/{name}") for name in ("chromium", "chromedriver"))
 INSTALL = "install it with `make browser` (scripts/install_browser.sh: apt-get install chromium chromium-driver)"
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-VERDICTS = {"reproduced", "contradicted", "not testable", "skipped"}
+VERDICTS = {"reproduced", "contradicted", "inconclusive", "not testable", "skipped"}
 SCREENSHOTS = (paths.REPORTS / "screenshot-index.png",)
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -33,7 +36,7 @@ LINKS_JS = "return [...document.querySelectorAll('a[href]')].map(a => a.href);"
 IMAGES_JS = ("return [...document.images].map(i => ({src: i.currentSrc || i.src, alt: i.getAttribute('alt'), "
              "ok: i.complete && i.naturalWidth > 0}));")
 ROWS_JS = ("return [...document.querySelectorAll('#scorecard tbody tr')].map(tr => ({claim: tr.dataset.claim, "
-           "verdict: tr.querySelector('td.verdict').textContent.trim(), "
+           "verdict: tr.querySelector('td.verdict').title, shown: tr.querySelector('td.verdict').textContent.trim(), "
            "cls: tr.querySelector('td.verdict').className}));")
 
 
@@ -89,6 +92,25 @@ def check_links_and_images(driver, page: Path) -> list[dict]:
     return images
 
 
+TEXT_JS = ("const b = document.body.cloneNode(true); b.querySelectorAll('.quote').forEach(e => e.remove()); "
+           "return b.textContent;")  # the visible text but the published claims, quoted as printed
+PARAMS_JS = ("return Object.fromEntries([...document.querySelectorAll('#parameters tr')].map(tr => "
+             "[tr.querySelector('th').title, tr.querySelector('td').textContent.trim()]));")
+
+
+def check_french_front_page(text: str, params: dict[str, str]) -> None:
+    """No questionnaire code (one whose French label differs from it) in the visible text outside the published
+    claims (quoted as printed: « transport » is a word there), the run's parameters shown, and no machine path."""
+    q = load_questionnaire("2013")
+    codes = {c for f in ("objective", "domain", "status", "kind") for c, label in q.labels_fr(f).items() if c != label}
+    leaked = sorted(c for c in codes if re.search(rf"(?<![\w-]){re.escape(c)}(?![\w-])", text))
+    assert not leaked, f"questionnaire codes in the visible text of index.html: {leaked}"
+    for name in ("wave", "confidence", "n_boot", "support_boot", "seed", "survey_dir", "published_dir"):
+        assert params.get(name), f"parameter {name} not shown on the front page: {params}"
+    assert params["confidence"] == "95\u202f%" and params["wave"] == "2013"
+    assert str(paths.ROOT) not in text and "/tmp/" not in text, "a machine path on the front page"
+
+
 def full_page_png(driver) -> bytes:
     """A screenshot of the whole page (beyond the viewport), through the DevTools protocol."""
     size = driver.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]
@@ -109,9 +131,12 @@ def test_report_in_browser(built: Path, driver) -> None:
         verdict = rows[claim]["verdict"]
         assert verdict in VERDICTS, f"{claim}: verdict {verdict!r}"
         assert f"verdict-{verdict.replace(' ', '-')}" in rows[claim]["cls"].split()
+        assert rows[claim]["shown"] == VERDICTS_FR[verdict][0], f"{claim}: verdict shown in French"
+    check_french_front_page(driver.execute_script(TEXT_JS),
+                            driver.execute_script(PARAMS_JS))
     colours = driver.execute_script("return [...document.querySelectorAll('.legend .verdict')]"
                                     ".map(s => getComputedStyle(s).backgroundColor);")
-    assert len(colours) == 4 and len(set(colours)) == 4, f"verdict colours not distinct: {colours}"
+    assert len(colours) == len(set(colours)) == len(VERDICTS), f"verdict colours not distinct: {colours}"
     check_links_and_images(driver, index)
     png = full_page_png(driver)
     for target in SCREENSHOTS:

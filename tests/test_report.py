@@ -101,7 +101,13 @@ def test_build_report(tmp_path: Path) -> None:
     assert "03_domains.html" in seen.links and "03_domains.ipynb" in seen.links
     assert all(resolves(h, index) for h in seen.links), seen.links
     assert hashlib.sha256(b"collectivite_id\nC01\n").hexdigest() in html  # provenance digests
-    assert f"villenum {villenum.__version__}, run on " in html
+    assert f"villenum {villenum.__version__}, exécuté le " in html
+    assert str(tmp_path) not in html, "no machine path on the front page"
+    params_table = html.split('id="parameters"')[1].split("</section>")[0]
+    assert "Niveau de confiance" not in params_table  # only what the run used: this notebook declares no confidence
+    assert "(hors du dépôt) …/" in params_table and "Vague" in params_table
+    assert '<th title="Computed">Valeurs calculées</th>' in html
+    assert 'title="reproduced">reproduit</td>' in html
     assert "http://" not in html and "https://" not in html
 
     nb_page = report / "03_domains.html"

@@ -16,6 +16,8 @@ import villenum
 from villenum.digest import file_digests
 from villenum.io import write_atomic
 from villenum.pipeline.outcome import Outcome
+from villenum.report_front import (COLUMNS, VERDICTS_FR, display_path, french_computed, glossary, parameters_html,
+                                   run_parameters)
 
 VERDICTS = {  # verdict -> what it means (its colour is in CSS, class `verdict-<slug>`)
     "reproduced": "the data give the published statement",
@@ -24,7 +26,8 @@ VERDICTS = {  # verdict -> what it means (its colour is in CSS, class `verdict-<
     "not testable": "the data cannot decide (no record, or not enough)",
     "skipped": "no published figure for this wave to compare with",
 }
-COLUMNS = ("Claim (as published)", "Sources", "Computed", "Support", "Verdict", "Why", "Notebook")
+STATUSES_FR = {"ran": "exécuté", "cached": "inchangé, repris du cache", "failed": "échec", "interrupted": "interrompu",
+               "cancelled": "annulé"}
 FIGURE_KEY = "villenum_figure"  # output metadata written by Context.save_figure: the saved figure's name
 CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;max-width:72rem;margin:1.5rem auto;
@@ -52,7 +55,7 @@ def slug(text: str) -> str:
 
 def page(title: str, body: str) -> str:
     """A complete, self-contained HTML page (inline CSS, no script, no external resource)."""
-    return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+    return (f'<!DOCTYPE html>\n<html lang="fr">\n<head>\n<meta charset="utf-8">\n'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
             f'<link rel="icon" href="data:,">\n<title>{html.escape(title)}</title>\n<style>{CSS}</style>\n'
             f"</head>\n<body>\n{body}\n</body>\n</html>\n")
@@ -89,7 +92,7 @@ def with_figures(nb: nbformat.NotebookNode, figure_dir: Path, page_dir: Path, la
             png, alt_file = (figure_dir / f"{name}.png", figure_dir / f"{name}.alt.txt") if name else (None, None)
             link = relative_link(png, page_dir) if png and png.is_file() else None
             alt = alt_file.read_text(encoding="utf-8").strip() if alt_file and alt_file.is_file() else ""
-            alt = alt or f"Figure {count} of {label} (no description saved)"
+            alt = alt or f"Figure {count} du carnet {label} (pas de description enregistrée)"
             data = out["data"]["image/png"]
             inline = data if isinstance(data, str) else base64.b64encode(data).decode()
             outputs.append(img_output(link or "data:image/png;base64," + inline.replace("\n", ""), alt))
@@ -117,9 +120,9 @@ def notebook_page(executed: Path, report_dir: Path, figure_dir: Path) -> tuple[P
                             exclude_output_prompt=True)
     body, _ = exporter.from_notebook_node(with_figures(nb, figure_dir, report_dir, executed.stem))
     source = relative_link(executed, report_dir)
-    code = (f' · <a href="{html.escape(source)}">executed notebook with its code ({html.escape(executed.name)})</a>'
+    code = (f' · <a href="{html.escape(source)}">carnet exécuté, avec son code ({html.escape(executed.name)})</a>'
             if source else "")
-    nav = f'<nav><a href="index.html">← Report index</a>{code}</nav>\n'
+    nav = f'<nav><a href="index.html">← Sommaire du rapport</a>{code}</nav>\n'
     target = report_dir / f"{executed.stem}.html"
     write_atomic(target, page(title, nav + body))
     return target, title
@@ -133,8 +136,9 @@ def read_scorecard(path: Path) -> pd.DataFrame:
     return pd.read_csv(path, dtype=str, keep_default_na=False)
 
 
-def scorecard_html(card: pd.DataFrame, pages: dict[str, Path]) -> str:
-    """The scorecard as a table: French claim, sources, computed numbers, colour-coded verdict, evidence, link."""
+def scorecard_html(card: pd.DataFrame, pages: dict[str, Path], words: dict[str, str] | None = None) -> str:
+    """The scorecard as a table in French (English glosses in title attributes): claim, sources, computed numbers
+    (codes replaced by their labels through `words`), support, colour-coded verdict, why, link to the notebook."""
     esc = html.escape
     rows = []
     for r in card.to_dict("records"):
@@ -143,27 +147,30 @@ def scorecard_html(card: pd.DataFrame, pages: dict[str, Path]) -> str:
         note = f'<br><span class="muted">{esc(r["note"])}</span>' if r.get("note") else ""
         v = r.get("verdict", "")
         support = f"{float(r['support']):.0%}".replace("%", "\u202f%") if r.get("support") else "—"
-        why = (f'<span lang="fr">{esc(r.get("explanation", ""))}</span><br>'
-               f'<span class="muted">{esc(r.get("evidence", ""))}</span>')
+        why = f'<span title="{esc(r.get("evidence", ""))}">{esc(r.get("explanation", ""))}</span>'
+        computed = r.get("computed", "")
         rows.append(
             f'<tr id="claim-{esc(slug(r["claim_id"]))}" data-claim="{esc(r["claim_id"])}" data-verdict="{esc(v)}">'
-            f'<td lang="fr">{esc(r.get("claim_fr", ""))}<br><code class="muted">{esc(r["claim_id"])}</code></td>'
-            f'<td>{esc(r.get("sources", "").replace(";", ", "))}</td><td>{esc(r.get("computed", ""))}</td>'
-            f'<td>{support}</td><td class="verdict verdict-{slug(v)}">{esc(v)}</td><td>{why}{note}</td>'
-            f"<td>{link}</td></tr>")
-    head = "".join(f"<th>{c}</th>" for c in COLUMNS)
+            f'<td class="quote">{esc(r.get("claim_fr", ""))}<br><code class="muted" title="identifiant de l\'affirmation">'
+            f'{esc(r["claim_id"])}</code></td>'
+            f'<td>{esc(r.get("sources", "").replace(";", ", "))}</td>'
+            f'<td title="{esc(computed)}">{esc(french_computed(computed, words or {}))}</td>'
+            f'<td>{support}</td><td class="verdict verdict-{slug(v)}" title="{esc(v)}">'
+            f"{esc(VERDICTS_FR.get(v, (v,))[0])}</td><td>{why}{note}</td><td>{link}</td></tr>")
+    head = "".join(f'<th title="{esc(gloss)}">{esc(fr)}</th>' for fr, gloss in COLUMNS)
     body = "\n".join(rows)
     return f'<table id="scorecard">\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody>\n</table>'
 
 
 def summary_html(card: pd.DataFrame) -> str:
-    """Counts of each verdict, with the colour legend."""
+    """Counts of each verdict, with the colour legend, in French (the English verdict as a gloss)."""
     counts = card["verdict"].value_counts().to_dict() if len(card) else {}
     names = list(VERDICTS) + sorted(set(counts) - set(VERDICTS))
-    items = "".join(f'<li><span class="verdict verdict-{slug(v)}">{html.escape(v)}</span> '
+    items = "".join(f'<li><span class="verdict verdict-{slug(v)}" title="{html.escape(v)}">'
+                    f"{html.escape(VERDICTS_FR.get(v, (v,))[0])}</span> "
                     f'<strong data-count="{html.escape(v)}">{counts.get(v, 0)}</strong> — '
-                    f"{html.escape(VERDICTS.get(v, ''))}</li>" for v in names)
-    return f'<p id="summary">{len(card)} published claims checked.</p>\n<ul class="legend">{items}</ul>'
+                    f"{html.escape(VERDICTS_FR.get(v, (v, VERDICTS.get(v, '')))[1])}</li>" for v in names)
+    return f'<p id="summary">{len(card)} affirmations publiées vérifiées.</p>\n<ul class="legend">{items}</ul>'
 
 
 def notebooks_html(outcomes: list[Outcome], pages: dict[str, Path], titles: dict[str, str], report_dir: Path) -> str:
@@ -175,28 +182,28 @@ def notebooks_html(outcomes: list[Outcome], pages: dict[str, Path], titles: dict
             else html.escape(o.notebook)
         source = relative_link(o.output, report_dir) if o.output.is_file() else None
         code = f' · <a href="{html.escape(source)}">{html.escape(o.output.name)}</a>' if source else ""
-        items.append(f'<li>{name}{code} <span class="muted">({html.escape(o.status)})</span></li>')
+        status = STATUSES_FR.get(o.status, o.status)
+        items.append(f'<li>{name}{code} <span class="muted" title="{html.escape(o.status)}">({html.escape(status)})'
+                     "</span></li>")
     return '<ol id="notebooks">\n' + "\n".join(items) + "\n</ol>"
 
 
 def digests_html(label: str, directory: str | None) -> str:
     """sha256 of every file of an input directory, as a table."""
     if not directory or not Path(directory).is_dir():
-        return f"<p>{html.escape(label)}: none.</p>"
+        return f"<p>{html.escape(label)} : aucun.</p>"
     rows = "".join(f'<tr><td>{html.escape(n)}</td><td class="sha">{h}</td></tr>'
                    for n, h in file_digests(Path(directory)).items())
-    return (f"<h3>{html.escape(label)} <code>{html.escape(str(directory))}</code></h3>\n"
-            f"<table><thead><tr><th>File</th><th>sha256</th></tr></thead><tbody>{rows}</tbody></table>")
+    return (f"<h3>{html.escape(label)} <code>{html.escape(display_path(directory))}</code></h3>\n"
+            f"<table><thead><tr><th>Fichier</th><th>sha256</th></tr></thead><tbody>{rows}</tbody></table>")
 
 
 def provenance_html(params: dict, today: datetime.date) -> str:
-    """Run parameters, input file digests, package version and date."""
-    rows = "".join(f"<tr><th>{html.escape(str(k))}</th><td><code>{html.escape(str(v))}</code></td></tr>"
-                   for k, v in params.items())
+    """Input file digests, package version and date (the parameters are on the front page)."""
     return (f'<section id="provenance">\n<h2>Provenance</h2>\n<p>villenum {html.escape(villenum.__version__)}, '
-            f"run on {today.isoformat()}.</p>\n<h3>Parameters</h3>\n<table><tbody>{rows}</tbody></table>\n"
-            f'{digests_html("Survey files", params.get("survey_dir"))}\n'
-            f'{digests_html("Published figures", params.get("published_dir"))}\n</section>')
+            f"exécuté le {today.isoformat()}.</p>\n"
+            f'{digests_html("Données d’enquête", params.get("survey_dir"))}\n'
+            f'{digests_html("Chiffres publiés", params.get("published_dir"))}\n</section>')
 
 
 def build_report(report_dir: Path, output_dir: Path, outcomes: list[Outcome], params: dict) -> Path:
@@ -210,9 +217,11 @@ def build_report(report_dir: Path, output_dir: Path, outcomes: list[Outcome], pa
             pages[stem], titles[stem] = notebook_page(Path(o.output), report_dir, figure_dir)
     card = read_scorecard(Path(output_dir) / "scorecard.csv")
     wave = params.get("wave", "")
-    body = (f"<h1>Baromètre Ville numérique {html.escape(str(wave))}: reproduction report</h1>\n"
-            f'<section id="scorecard-section">\n<h2>Scorecard</h2>\n{summary_html(card)}\n'
-            f"{scorecard_html(card, pages)}\n</section>\n"
-            f'<section>\n<h2>Notebooks</h2>\n{notebooks_html(outcomes, pages, titles, report_dir)}\n</section>\n'
+    words = glossary(str(wave), params.get("survey_dir"))
+    body = (f"<h1>Baromètre Ville numérique {html.escape(str(wave))} : rapport de reproduction</h1>\n"
+            f"{parameters_html(run_parameters(outcomes, params))}\n"
+            f'<section id="scorecard-section">\n<h2>Tableau de vérification des affirmations</h2>\n'
+            f"{summary_html(card)}\n{scorecard_html(card, pages, words)}\n</section>\n"
+            f'<section>\n<h2>Carnets</h2>\n{notebooks_html(outcomes, pages, titles, report_dir)}\n</section>\n'
             f"{provenance_html(params, datetime.date.today())}")
-    return write_atomic(report_dir / "index.html", page(f"villenum {wave} report", body))
+    return write_atomic(report_dir / "index.html", page(f"villenum {wave} : rapport", body))
