@@ -108,11 +108,11 @@ def test_the_datapackage_with_the_new_claim_validates(repo):
 
 
 def test_exploratory_has_no_claim_and_says_so(repo):
-    scaffold.new_finding(repo, "08", "extra", exploratory=True)
+    scaffold.new_finding(repo, "07", "extra", exploratory=True)
     assert claims_of(repo, "extra") == [] and "extra" not in finding_enum(repo)
-    nb = read_notebook(repo / "notebooks" / "08_extra.ipynb")
+    nb = read_notebook(repo / "notebooks" / "07_extra.ipynb")
     assert nb.exploratory and nb.findings == ["extra"]
-    assert "Exploratoire" in (repo / "notebooks" / "08_extra.ipynb").read_text(encoding="utf-8")
+    assert "Exploratoire" in (repo / "notebooks" / "07_extra.ipynb").read_text(encoding="utf-8")
 
 
 def test_a_finding_without_claims_closes_with_the_exploratory_sentence():
@@ -129,6 +129,7 @@ def test_a_finding_without_claims_closes_with_the_exploratory_sentence():
     ("07", "domains", "finding 'domains' already exists"),
     ("07", "stats", "src/villenum/stats.py already exists"),
     ("07", "pipeline", "src/villenum/pipeline already exists"),
+    ("09", "kinds", "the next one is 07"),
     ("7", "kinds", "two digits"),
     ("00", "kinds", "two digits"),
     ("07", "Kinds", "lower-case"),
@@ -159,8 +160,27 @@ def test_remove_deletes_what_was_written_and_every_output(repo):
 
 
 def test_remove_of_an_exploratory_finding_and_of_nothing(repo, capsys):
-    scaffold.new_finding(repo, "08", "extra", exploratory=True)
-    assert cli.main(["remove-finding", "08", "extra", "--root", str(repo)]) == 0
+    scaffold.new_finding(repo, "07", "extra", exploratory=True)
+    assert cli.main(["remove-finding", "07", "extra", "--root", str(repo)]) == 0
     assert git_status(repo) == ""
-    assert cli.main(["remove-finding", "08", "extra", "--root", str(repo)]) == 0
+    assert cli.main(["remove-finding", "07", "extra", "--root", str(repo)]) == 0
     assert "nothing to remove" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("number, name, why", [
+    ("03", "domains", "not written by new-finding"),
+    ("09", "stats", "src/villenum/stats.py is not a scaffolded finding's"),
+    ("05", "kinds", "remove-finding 07 kinds"),
+])
+def test_remove_refuses_what_new_finding_did_not_write(repo, capsys, number, name, why):
+    scaffold.new_finding(repo, "07", "kinds")
+    before = git_status(repo)
+    assert cli.main(["remove-finding", number, name, "--root", str(repo)]) == 2
+    assert why in capsys.readouterr().err
+    assert git_status(repo) == before, "nothing removed"
+
+
+def test_remove_with_force_removes_a_finding_of_the_study(repo):
+    assert cli.main(["remove-finding", "05", "flagship", "--root", str(repo), "--force"]) == 0
+    assert not (repo / "notebooks" / "05_flagship.ipynb").exists() and claims_of(repo, "flagship") == []
+    assert "flagship" not in finding_enum(repo)

@@ -37,6 +37,7 @@ def write_atomic(path: Path, data: str | bytes) -> Path:
     return write(path, data)
 
 
+SCAFFOLD_KEY = "villenum_scaffold"  # notebook metadata: "new-finding" marks what remove-finding may delete
 TEMPLATES = Path(__file__).parent / "data" / "templates"
 NAME = re.compile(r"^[a-z][a-z0-9]{1,29}$")  # no underscore: `<name>_` then prefixes this finding's files only
 NUMBER = re.compile(r"^[0-9]{2}$")
@@ -109,6 +110,35 @@ def check_free(f: Finding) -> None:
             raise ScaffoldError(f"{path.relative_to(f.root)} already exists: choose another name")
 
 
+def check_next(f: Finding) -> None:
+    """Raise ScaffoldError unless the finding's number is the next one: notebooks are numbered 01, 02... without
+    gaps (tests/test_notebooks.py)."""
+    numbers = [int(p.name[:2]) for p in (f.root / "notebooks").glob("[0-9][0-9]_*.ipynb")]
+    expected = max(numbers, default=0) + 1
+    if int(f.number) != expected:
+        raise ScaffoldError(f"number {f.number}: notebooks are numbered without gaps (tests/test_notebooks.py); "
+                            f"the next one is {expected:02d}")
+
+
+def check_removable(f: Finding, force: bool) -> None:
+    """Raise ScaffoldError if removing `f` could delete what new-finding did not write: a notebook without the
+    scaffold's mark (a finding of the study: only with `force`), or a module or test of that name without its
+    notebook (e.g. `remove-finding 09 stats`, or the right name with the wrong number)."""
+    if f.notebook.is_file():
+        meta = json.loads(f.notebook.read_text(encoding="utf-8")).get("metadata", {})
+        if meta.get(SCAFFOLD_KEY) != "new-finding" and not force:
+            raise ScaffoldError(f"notebooks/{f.notebook.name} was not written by new-finding (a finding of the study?): "
+                                f"nothing removed; pass --force to remove it anyway")
+        return
+    other = sorted((f.root / "notebooks").glob(f"[0-9][0-9]_{f.name}.ipynb"))
+    if other:
+        raise ScaffoldError(f"finding {f.name!r} is notebooks/{other[0].name}: remove-finding {other[0].name[:2]} {f.name}")
+    present = [p for p in (f.module, f.test) if p.exists()]
+    if present:
+        raise ScaffoldError(f"no notebooks/{f.notebook.name}: {present[0].relative_to(f.root)} is not a scaffolded "
+                            f"finding's; nothing removed")
+
+
 def render(template: str, f: Finding) -> str:
     """A template of data/templates/ with `{name}` and `{number}` replaced."""
     text = (TEMPLATES / template).read_text(encoding="utf-8")
@@ -122,6 +152,7 @@ def new_finding(root: Path, number: str, name: str, exploratory: bool = False) -
     check_syntax(number, name)
     f = Finding(Path(root), number, name)
     check_free(f)
+    check_next(f)
     write_atomic(f.module, render("module.py.tmpl", f))
     write_atomic(f.test, render("test.py.tmpl", f))
     write_atomic(f.notebook, notebook_bytes(f.number, f.name, exploratory))
@@ -131,11 +162,13 @@ def new_finding(root: Path, number: str, name: str, exploratory: bool = False) -
     return written
 
 
-def remove_finding(root: Path, number: str, name: str) -> list[Path]:
-    """Delete finding `number`/`name` from the repository `root`: its files, claim rows, enum entry and every
-    output of its runs; return what was deleted or changed (nothing, if nothing was there)."""
+def remove_finding(root: Path, number: str, name: str, force: bool = False) -> list[Path]:
+    """Delete finding `number`/`name` from the repository `root`: its files, claim rows, enum entries and every
+    output of its runs; return what was deleted or changed (nothing, if nothing was there). A notebook that
+    new-finding did not write is removed only with `force` (see check_removable)."""
     check_syntax(number, name)
     f = Finding(Path(root), number, name)
+    check_removable(f, force)
     gone = [p for p in (f.module, f.test, f.notebook) if p.is_file()]
     gone += outputs(f)
     for path in gone:
@@ -207,17 +240,20 @@ def _is_claim_of(line: str, name: str) -> bool:
 
 
 def set_enum(root: Path, name: str, add: bool) -> Path | None:
-    """Add `name` to (or remove it from) the `finding` enum of 2013's claims resource in datapackage.json;
-    return the file's path if it changed, else None."""
+    """Add `name` to the `finding` enum of 2013's claims resource in datapackage.json (or remove it from the enum
+    of every wave's claims resource); return the file's path if it changed, else None."""
     path = root / DATAPACKAGE
     package = json.loads(path.read_text(encoding="utf-8"))
-    resource = next(r for r in package["resources"] if r.get("path") == "published/2013/claims.csv")
-    field = next(x for x in resource["schema"]["fields"] if x["name"] == "finding")
-    enum = field["constraints"]["enum"]
-    if (name in enum) == add:
-        return None
-    field["constraints"]["enum"] = [*enum, name] if add else [e for e in enum if e != name]
-    return write_atomic(path, json.dumps(package, indent=2, ensure_ascii=False) + "\n")
+    wanted = {CLAIMS.relative_to("data/raw").as_posix()} if add else {
+        p.relative_to(root / "data" / "raw").as_posix() for p in (root / "data/raw/published").glob("*/claims.csv")}
+    changed = False
+    for resource in (r for r in package["resources"] if r.get("path") in wanted):
+        field = next(x for x in resource["schema"]["fields"] if x["name"] == "finding")
+        enum = field["constraints"]["enum"]
+        if (name in enum) != add:
+            field["constraints"]["enum"] = [*enum, name] if add else [e for e in enum if e != name]
+            changed = True
+    return write_atomic(path, json.dumps(package, indent=2, ensure_ascii=False) + "\n") if changed else None
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
@@ -228,6 +264,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         p.add_argument("number", help="two digits, the notebook's number (e.g. 07)")
         p.add_argument("name", help="lower-case letters or digits (e.g. kinds)")
         p.add_argument("--root", type=Path, default=None, help="repository (default: the one villenum runs from)")
+    rm.add_argument("--force", action="store_true", help="also a notebook that new-finding did not write")
     new.add_argument("--exploratory", action="store_true",
                      help="no published statement: no claim row, the notebook and the report say « exploratoire »")
 
@@ -241,7 +278,7 @@ def command(args: argparse.Namespace) -> int:
         if args.command == "new-finding":
             done = new_finding(root, args.number, args.name, args.exploratory)
         else:
-            done = remove_finding(root, args.number, args.name)
+            done = remove_finding(root, args.number, args.name, args.force)
     except ScaffoldError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
@@ -253,8 +290,10 @@ def command(args: argparse.Namespace) -> int:
               f"notebook; then make update-reference (README « Add a finding »)")
     elif not done:
         print(f"nothing to remove for {args.number}_{args.name}")
-    elif root == paths.ROOT.resolve() and root / CLAIMS in done:
-        _refresh_reconstruction()
+    else:
+        print("note: the scorecard and the report list it until the next `python -m villenum reproduce`")
+        if root == paths.ROOT.resolve() and root / CLAIMS in done:
+            _refresh_reconstruction()
     return 0
 
 

@@ -1,7 +1,8 @@
 """The notebook `new-finding` writes: `notebooks/NN_<name>.ipynb`, stored as the others (stripped, cell ids kept).
 
 It declares stage 1 (`villenum_stage`: it runs before the scorecard notebook, whatever its number), the
-finding it evaluates (`villenum_findings`) and, for an exploratory finding, `villenum_exploratory: true`. Its
+finding it evaluates (`villenum_findings`), `villenum_scaffold: "new-finding"` (what remove-finding may delete
+without --force) and, for an exploratory finding, `villenum_exploratory: true`. Its
 cells: the published statement (or « exploratoire »), the `parameters` cell, `open_context(...)` with the
 notebook's parameters, a result table (`ctx.save_table`), a figure (`ctx.save_figure`) and the closing
 scorecard cell. No `def` or `class`: the computation is in `src/villenum/<name>.py`.
@@ -65,7 +66,7 @@ def notebook(number: str, name: str, exploratory: bool) -> dict:
             cell["metadata"] = {"tags": ["parameters"]}
         out.append(cell)
     metadata = {"kernelspec": {"display_name": "villenum (Python 3)", "language": "python", "name": "villenum"},
-                "language_info": {"name": "python"}, FINDINGS_KEY: [name], STAGE_KEY: 1}
+                "language_info": {"name": "python"}, FINDINGS_KEY: [name], STAGE_KEY: 1, "villenum_scaffold": "new-finding"}
     if exploratory:
         metadata[EXPLORATORY_KEY] = True
     return {"cells": out, "metadata": metadata, "nbformat": 4, "nbformat_minor": 5}
