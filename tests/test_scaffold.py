@@ -147,16 +147,18 @@ def test_remove_deletes_what_was_written_and_every_output(repo):
     outputs = ["data/processed/2013/kinds_counts.csv", "reports/2013/07_kinds.ipynb", "reports/2013/07_kinds.html",
                "reports/2013/figures/kinds_counts.png", "reports/2013/figures/kinds_counts.alt.txt",
                "reports/2013/.cache/07_kinds.json", "reports/2013/.07_kinds.partial.ipynb",
-               "data/processed/2013/experiments/abc/kinds_counts.csv", "reports/demo/07_kinds.failed.ipynb"]
+               "data/processed/2013/experiments/abc/kinds_counts.csv", "reports/demo/07_kinds.failed.ipynb",
+               "src/villenum/__pycache__/kinds.cpython-311.pyc", "tests/__pycache__/test_kinds.cpython-311-pytest-8.pyc"]
     others = ["data/processed/2013/domains_counts.csv", "reports/2013/figures/domains_shares.png",
-              "reports/2013/.cache/03_domains.json"]
+              "reports/2013/.cache/03_domains.json", "data/processed/2013/survey/kinds_notes.csv"]
     for rel in outputs + others:
         (repo / rel).parent.mkdir(parents=True, exist_ok=True)
         (repo / rel).write_text("x")
     assert cli.main(["remove-finding", "07", "kinds", "--root", str(repo)]) == 0
     assert [rel for rel in outputs if (repo / rel).exists()] == []
     assert all((repo / rel).exists() for rel in others), "another finding's outputs are kept"
-    assert git_status(repo) == "", "claims.csv and datapackage.json back to their bytes"
+    assert git_status(repo) == "?? data/processed/2013/survey/kinds_notes.csv\n", \
+        "claims.csv and datapackage.json back to their bytes; a survey file is an input, not an output: kept"
 
 
 def test_remove_of_an_exploratory_finding_and_of_nothing(repo, capsys):

@@ -170,7 +170,8 @@ def remove_finding(root: Path, number: str, name: str, force: bool = False) -> l
     f = Finding(Path(root), number, name)
     check_removable(f, force)
     gone = [p for p in (f.module, f.test, f.notebook) if p.is_file()]
-    gone += outputs(f)
+    gone += sorted(f.module.parent.glob(f"__pycache__/{f.name}.*.pyc")) + sorted(f.test.parent.glob(
+        f"__pycache__/{f.test.stem}.*.pyc")) + outputs(f)
     for path in gone:
         path.unlink()
     changed = [p for p in (remove_claims(f), set_enum(f.root, f.name, add=False)) if p is not None]
@@ -179,11 +180,13 @@ def remove_finding(root: Path, number: str, name: str, force: bool = False) -> l
 
 def outputs(f: Finding) -> list[Path]:
     """Every file a run of the finding wrote under data/processed/ and reports/ (any wave, experiments too):
-    tables and figures `<name>_*`, executed notebooks, pages and cache records `NN_<name>.*`."""
+    tables and figures `<name>_*`, executed notebooks, pages and cache records `NN_<name>.*`. Survey folders
+    (`data/processed/<wave>/survey/`: inputs, not outputs) are left alone."""
     found = []
     prefixes = (f"{f.name}_", f"{f.stem}.", f".{f.stem}.")
     for top in OUTPUT_ROOTS:
-        found += [p for p in sorted((f.root / top).rglob("*")) if p.is_file() and p.name.startswith(prefixes)]
+        found += [p for p in sorted((f.root / top).rglob("*")) if p.is_file() and p.name.startswith(prefixes)
+                  and "survey" not in p.relative_to(f.root / top).parts]
     return found
 
 
