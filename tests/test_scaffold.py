@@ -124,6 +124,15 @@ def test_a_finding_without_claims_closes_with_the_exploratory_sentence():
     assert card.empty and to_markdown(card) == NO_CLAIM
 
 
+def test_the_report_lists_exploratory_findings_in_french_with_links():
+    from villenum.report import exploratory_html
+
+    assert exploratory_html([], {}, {}) == ""
+    text = exploratory_html(["07_extra"], {"07_extra": Path("/r/07_extra.html")}, {"07_extra": "07 — extra"})
+    assert 'id="exploratory"' in text and 'lang="fr"' in text and 'href="07_extra.html"' in text
+    assert "sans énoncé publié" in text
+
+
 @pytest.mark.parametrize("number, name, why", [
     ("02", "kinds", "number 02 is already used"),
     ("07", "domains", "finding 'domains' already exists"),
