@@ -174,8 +174,8 @@ def remove_finding(root: Path, number: str, name: str, force: bool = False) -> l
         f"__pycache__/{f.test.stem}.*.pyc")) + outputs(f)
     for path in gone:
         path.unlink()
-    changed = [p for p in (remove_claims(f), set_enum(f.root, f.name, add=False)) if p is not None]
-    return gone + changed
+    enum = set_enum(f.root, f.name, add=False)
+    return gone + remove_claims(f) + ([enum] if enum else [])
 
 
 def outputs(f: Finding) -> list[Path]:
@@ -223,16 +223,15 @@ def _csv_line(row: list[str]) -> str:
     return buf.getvalue()
 
 
-def remove_claims(f: Finding) -> Path | None:
+def remove_claims(f: Finding) -> list[Path]:
     """Drop the claim rows of the finding from every wave's claims.csv (other lines kept byte for byte); return
-    the 2013 file if it changed, else None."""
-    changed = None
+    the files that changed."""
+    changed = []
     for path in sorted((f.root / "data" / "raw" / "published").glob("*/claims.csv")):
         lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
         kept = [line for line in lines if not _is_claim_of(line, f.name)]
         if kept != lines:
-            write_atomic(path, "".join(kept))
-            changed = path
+            changed.append(write_atomic(path, "".join(kept)))
     return changed
 
 
