@@ -1,4 +1,4 @@
-"""Command line: `python -m villenum reproduce|generate|validate|reference`.
+"""Command line: `python -m villenum reproduce|generate|validate|reference|new-finding|remove-finding`.
 
 `reproduce` does only the work whose inputs changed (see villenum.pipeline): the reconstruction, the survey's
 validation, each notebook and the report are redone only when what they depend on changed, and each re-run
@@ -14,7 +14,7 @@ import os
 import sys
 from pathlib import Path
 
-from villenum import paths
+from villenum import paths, scaffold
 from villenum.errors import InputError
 from villenum.pipeline.outcome import RunError
 
@@ -49,6 +49,7 @@ def _parser() -> argparse.ArgumentParser:
     ref.add_argument("action", choices=["check", "update"])
     ref.add_argument("--wave", default=paths.DEFAULT_WAVE)
     ref.add_argument("--output-dir", type=Path, help="check: the run's result tables (default: data/processed/WAVE)")
+    scaffold.add_parsers(sub)
     return parser
 
 
@@ -192,6 +193,8 @@ def _command(args: argparse.Namespace) -> int:
         return reproduce(args)
     if args.command == "reference":
         return reference(args)
+    if args.command in ("new-finding", "remove-finding"):
+        return scaffold.command(args)
     if args.command == "generate":
         from villenum.pipeline import generate
 

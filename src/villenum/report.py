@@ -15,6 +15,7 @@ import pandas as pd
 import villenum
 from villenum.digest import file_digests
 from villenum.io import write_atomic
+from villenum.pipeline.notebooks import read_notebook
 from villenum.pipeline.outcome import Outcome
 from villenum.report_front import (COLUMNS, VERDICTS_FR, display_path, french_computed, glossary, parameters_html,
                                    run_parameters)
@@ -173,6 +174,16 @@ def summary_html(card: pd.DataFrame) -> str:
     return f'<p id="summary">{len(card)} affirmations publiées vérifiées.</p>\n<ul class="legend">{items}</ul>'
 
 
+def exploratory_html(stems: list[str], pages: dict[str, Path], titles: dict[str, str]) -> str:
+    """The exploratory findings (notebook metadata `villenum_exploratory`: no published statement, hence no
+    claim and no verdict), as a French paragraph with links; '' when there is none."""
+    if not stems:
+        return ""
+    links = ", ".join(f'<a href="{html.escape(pages[s].name)}">{html.escape(titles[s])}</a>' for s in stems)
+    return (f'<p id="exploratory" lang="fr">Résultats exploratoires, sans énoncé publié (donc sans verdict) : '
+            f"{links}.</p>\n")
+
+
 def notebooks_html(outcomes: list[Outcome], pages: dict[str, Path], titles: dict[str, str], report_dir: Path) -> str:
     """The list of notebooks with links to their pages and executed notebooks, and their run status."""
     items = []
@@ -210,18 +221,20 @@ def build_report(report_dir: Path, output_dir: Path, outcomes: list[Outcome], pa
     """Write the notebook pages and `report_dir/index.html`; return the index's path."""
     report_dir = Path(report_dir)
     figure_dir = Path(params.get("figure_dir") or report_dir / "figures")
-    pages, titles = {}, {}
+    pages, titles, exploratory = {}, {}, []
     for o in outcomes:
         if o.status != "failed" and Path(o.output).is_file():
             stem = Path(o.notebook).stem
             pages[stem], titles[stem] = notebook_page(Path(o.output), report_dir, figure_dir)
+            exploratory += [stem] if read_notebook(Path(o.output)).exploratory else []
     card = read_scorecard(Path(output_dir) / "scorecard.csv")
     wave = params.get("wave", "")
     words = glossary(str(wave), params.get("survey_dir"))
     body = (f"<h1>Baromètre Ville numérique {html.escape(str(wave))} : rapport de reproduction</h1>\n"
             f"{parameters_html(run_parameters(outcomes, params))}\n"
             f'<section id="scorecard-section">\n<h2>Tableau de vérification des affirmations</h2>\n'
-            f"{summary_html(card)}\n{scorecard_html(card, pages, words)}\n</section>\n"
+            f"{summary_html(card)}\n{scorecard_html(card, pages, words)}\n"
+            f"{exploratory_html(exploratory, pages, titles)}</section>\n"
             f'<section>\n<h2>Carnets</h2>\n{notebooks_html(outcomes, pages, titles, report_dir)}\n</section>\n'
             f"{provenance_html(params, datetime.date.today())}")
     return write_atomic(report_dir / "index.html", page(f"villenum {wave} : rapport", body))

@@ -25,6 +25,7 @@ from villenum.survey import Survey
 
 REPRODUCED, CONTRADICTED, NOT_TESTABLE, SKIPPED = "reproduced", "contradicted", "not testable", "skipped"
 INCONCLUSIVE = "inconclusive"  # survey data: holds (or fails) on the data, but not in >= ROBUST_SUPPORT of resamples
+NO_CLAIM = "Exploratoire : aucun énoncé publié pour ce résultat, donc aucun verdict."
 COLUMNS = ["claim_id", "finding", "claim_fr", "sources", "notebook", "computed", "holds", "support", "evidence",
            "verdict", "explanation", "note"]
 
@@ -128,7 +129,7 @@ def build_scorecard(claims: pd.DataFrame, results: Tables, published: Tables | N
     inputs = Inputs(results, published or {}, reference if reference is not None else (published or {}),
                     questionnaire, editions or {})
     evaluations = [evaluate(claim, inputs) for claim in selected.itertuples(index=False)]
-    on_data = selected[[ev.basis == "data" and ev.holds is not None for ev, _ in evaluations]]
+    on_data = selected[np.array([ev.basis == "data" and ev.holds is not None for ev, _ in evaluations], dtype=bool)]
     supports = claim_support(on_data, inputs, survey, n_boot, seed) if survey is not None else {}
     rows = []
     for claim, (ev, note) in zip(selected.itertuples(index=False), evaluations):
@@ -141,7 +142,10 @@ def build_scorecard(claims: pd.DataFrame, results: Tables, published: Tables | N
 
 
 def to_markdown(card: pd.DataFrame) -> str:
-    """The closing sentences of a notebook: each published statement, what the data give, and the verdict."""
+    """The closing sentences of a notebook: each published statement, what the data give, and the verdict (for a
+    finding without claims, an exploratory one, the sentence that says so)."""
+    if card.empty:
+        return NO_CLAIM
     lines = [f"- « {r.claim_fr} » ({r.sources}) — calculé : {r.computed} → **{r.verdict}**. {r.explanation}"
              for r in card.itertuples(index=False)]
     return "\n".join(lines)

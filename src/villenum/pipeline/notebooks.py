@@ -4,7 +4,9 @@ A notebook is read once as plain JSON (no nbformat: a cached run stays light). I
 pipeline and the report need to know, so that nobody reads its source text for it:
 
 - `villenum_stage`: notebooks of a later stage read the result tables of earlier ones (default 1);
-- `villenum_findings`: the findings (scorecard `finding` values) whose claims the notebook evaluates.
+- `villenum_findings`: the findings (scorecard `finding` values) whose claims the notebook evaluates;
+- `villenum_exploratory`: true for a finding with no published statement (no claim, no verdict: the report
+  says so).
 
 (The figures a notebook saves are marked at run time, in the metadata of the output that shows them: see
 `Context.save_figure` and `report.FIGURE_KEY`.)
@@ -23,13 +25,14 @@ from villenum.pipeline.outcome import RunError
 
 STAGE_KEY = "villenum_stage"
 FINDINGS_KEY = "villenum_findings"
+EXPLORATORY_KEY = "villenum_exploratory"
 PARTIAL_SUFFIX = ".partial.ipynb"
 
 
 @dataclass
 class Notebook:
     """A source notebook: bytes digest, stage, declared parameters (or why they cannot be read), leading
-    imports, and the findings its metadata declares."""
+    imports, the findings its metadata declares, and whether it is exploratory (no published statement)."""
 
     path: Path
     digest: str
@@ -38,6 +41,7 @@ class Notebook:
     parameter_error: str = ""
     imports: list[str] = field(default_factory=list)
     findings: list[str] = field(default_factory=list)
+    exploratory: bool = False
 
 
 _READ: dict[tuple[str, int, int], Notebook] = {}
@@ -74,7 +78,7 @@ def _parse(path: Path, raw: bytes) -> Notebook:
     params, error = _parameters(path, tagged)
     code = [c for c in cells if c.get("cell_type") == "code" and c not in tagged]
     return Notebook(path, hashlib.sha256(raw).hexdigest(), stage, params, error, _leading_imports(code),
-                    [str(f) for f in meta.get(FINDINGS_KEY, [])])
+                    [str(f) for f in meta.get(FINDINGS_KEY, [])], meta.get(EXPLORATORY_KEY) is True)
 
 
 def _parameters(path: Path, tagged: list[dict]) -> tuple[dict[str, object], str]:
