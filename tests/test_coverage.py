@@ -28,7 +28,7 @@ def test_true_scores_of_the_model_are_exact():
     assert probs.sum() == pytest.approx(1.0) and len(probs) == 24 * 3
     truth = true_scores((ranks, probs))
     # first choice of Plackett-Luce: weight / total weight (4 / 8.3); Borda = 4 - mean rank when all is ranked
-    assert truth[("first_share", "qualite_service")] == pytest.approx(100 * 4 / 8.3)
+    assert truth[("first_share", "o1")] == pytest.approx(100 * 4 / 8.3)  # o1: the simulated leader
     assert truth.xs("borda").sum() == pytest.approx(6.0)  # 6 points are given by every answering collectivité
 
 
