@@ -119,3 +119,14 @@ def test_map_labels_do_not_overlap():
     overlaps = [(i, j) for i in range(len(boxes)) for j in range(i) if boxes[i].overlaps(boxes[j])]
     assert not overlaps
     assert not _codes_in(_texts(fig))
+
+
+def test_flagship_figure_without_any_known_status_says_so():
+    q = load_questionnaire("2013")
+    projects = pd.DataFrame({"project_id": ["p1"], "collectivite_id": ["c1"], "label": ["Smart grid"],
+                             "domain": ["energie"], "status": pd.array([pd.NA], dtype="string")}).astype("string")
+    catalogue = flagship.load_catalogue()
+    by_type = flagship.status_by_type(flagship.classify_projects(projects, catalogue), q)
+    fig = plots.flagship_types(by_type, catalogue, q)
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert any("Aucun projet au statut connu" in t for t in texts) and fig.axes[0].get_legend() is None

@@ -151,5 +151,9 @@ def flagship_types(by_type: pd.DataFrame, catalogue: pd.DataFrame, q: Questionna
         base += data[col]
     french_ticks(ax.xaxis, integer=True, decimals=0)
     ax.set(xlabel="Nombre de projets", ylabel="Type de projet", title="Projets phares : les plus souvent à l'étude")
-    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=len(handles), frameon=False)
+    if handles:
+        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=len(handles), frameon=False)
+    else:  # no project of known status (or none at all): say so rather than draw an empty legend
+        ax.text(0.5, 0.5, "Aucun projet au statut connu :\nrien à représenter", transform=ax.transAxes,
+                ha="center", va="center")
     return fig
