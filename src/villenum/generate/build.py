@@ -4,6 +4,7 @@ three codebook tables with their MANIFEST.json."""
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -14,9 +15,10 @@ from villenum import paths
 from villenum.codebook import COLLECTIVITES, OBJECTIVES, PROJECTS
 from villenum.digest import sha256_file
 from villenum.flagship import load_catalogue
+from villenum.generate.acceptance import check_built_to_match
 from villenum.generate.collectivites import select_collectivites
-from villenum.generate.draws import ReconstructionError, allocate_domain_counts, round_half_up
-from villenum.generate.projects import assign_types, deal_domains, draw_labels, draw_statuses, number_projects, \
+from villenum.generate.draws import ReconstructionError, round_half_up
+from villenum.generate.projects import assign_types, wave_catalogue, deal_domains, draw_labels, draw_statuses, number_projects, \
     spread_projects
 from villenum.generate.rankings import draw_rankings
 from villenum.generate.targets import DEFAULT_WAVE, default_assumptions_path, input_files, load_assumptions, \
@@ -43,17 +45,22 @@ def check_published(tables: dict[str, pd.DataFrame], targets: dict) -> None:
     for kind, n in targets["by_kind"].items():
         if int((coll["kind"] == kind).sum()) != n:
             problems.append(f"{kind}: {int((coll['kind'] == kind).sum())}, not {n}")
-    n_over = int((coll["population"] > targets["over_threshold"]).sum())
-    if n_over != targets["n_over_threshold"]:
-        problems.append(f"{n_over} over {targets['over_threshold']}, not {targets['n_over_threshold']}")
+    if targets["n_over_threshold"] is not None:
+        n_over = int((coll["population"] > targets["over_threshold"]).sum())
+        if n_over != targets["n_over_threshold"]:
+            problems.append(f"{n_over} over {targets['over_threshold']}, not {targets['n_over_threshold']}")
     if len(proj) != targets["total_projects"]:
         problems.append(f"{len(proj)} projects, not {targets['total_projects']}")
     if round_half_up(len(proj) / len(coll)) != round_half_up(targets["mean_projects"]):
         problems.append("mean projects per collectivité does not round to the published mean")
-    share = 100 * proj["domain"].value_counts().reindex(targets["domain_shares"].index, fill_value=0) / len(proj)
-    off = round_half_up(share.to_numpy()) != round_half_up(targets["domain_shares"].to_numpy())
-    if off.any():
-        problems.append(f"domain shares off for {list(share.index[off])}")
+    counts = proj["domain"].value_counts().reindex(targets["domain_counts"].index, fill_value=0)
+    if not counts.equals(targets["domain_counts"].astype(counts.dtype)):
+        problems.append(f"projects per domain {counts.to_dict()}, not {targets['domain_counts'].to_dict()}")
+    if targets["domain_shares"] is not None:
+        share = 100 * counts.reindex(targets["domain_shares"].index) / len(proj)
+        off = round_half_up(share.to_numpy()) != round_half_up(targets["domain_shares"].to_numpy())
+        if off.any():
+            problems.append(f"domain shares off for {list(share.index[off])}")
     if problems:
         raise ReconstructionError("reconstruction misses published figures: " + "; ".join(problems))
 
@@ -66,21 +73,23 @@ def reconstruct(seed: int | None = None, assumptions_path: str | Path | None = N
     wave = str(assumptions.get("wave", DEFAULT_WAVE))
     inputs = load_inputs(wave)
     q = load_questionnaire(wave)
-    targets = published_targets(inputs, q)
-    types = load_catalogue()
+    targets = published_targets(inputs, q, assumptions)
+    types = wave_catalogue(load_catalogue(), assumptions, q)
     streams = dict(zip(STEPS, np.random.default_rng(seed).spawn(len(STEPS))))
 
     coll = select_collectivites(inputs, inputs["communes"], inputs["epcis"], assumptions, streams["collectivites"], q)
-    domain_counts = allocate_domain_counts(targets["total_projects"], targets["domain_shares"])
-    domain_counts = domain_counts.reindex(q.codes("domain"))
+    domain_counts = targets["domain_counts"]
     counts = spread_projects(coll, targets["total_projects"], assumptions, streams["spread"])
-    proj = deal_domains(coll, counts, domain_counts, assumptions, streams["domains"])
+    proj = deal_domains(coll, counts, domain_counts, assumptions, streams["domains"], inputs["figures"])
     proj = assign_types(proj, types, assumptions, streams["types"])
     proj = draw_statuses(proj, assumptions, streams["statuses"], q, targets["claims"], types)
     status_attempts = proj.attrs.get("attempts", 1)
     proj = draw_labels(proj, coll, types, assumptions, streams["labels"])
     proj = number_projects(proj, coll, types, assumptions, q)
-    obj = draw_rankings(coll, inputs["objectives"], assumptions, streams["objectives"], q, targets["claims"])
+    order = pd.DataFrame({"objective": targets["objective_order"],
+                          "rank_published": range(1, len(targets["objective_order"]) + 1),
+                          "fluctuating": [targets["fluctuating"][o] for o in targets["objective_order"]]})
+    obj = draw_rankings(coll, order, assumptions, streams["objectives"], q, targets["claims"])
 
     coll_out = coll.assign(insee_code=coll["insee_code"].where(coll["kind"] != "intercommunalite"),
                            epci_siren=coll["epci_siren"].where(coll["kind"] != "commune"), reconstructed=True)
@@ -136,11 +145,16 @@ def write_reconstruction(tables: dict[str, pd.DataFrame], out_dir: str | Path) -
 
 def main_generate(seed: int | None = None, assumptions: str | Path | None = None,
                   out_dir: str | Path | None = None) -> list[Path]:
-    """CLI entry: reconstruct with the seed and assumptions, write to out_dir, validate it; return the files."""
+    """CLI entry: reconstruct with the seed and assumptions, accept it (every built_to_match claim found by the
+    scorecard's evaluators, else ReconstructionError naming them), write to out_dir, validate it; return the files."""
     from villenum.survey import load_survey
 
     tables = reconstruct(seed, assumptions)
-    out_dir = Path(out_dir) if out_dir is not None else paths.survey_dir(tables.manifest["wave"])
+    wave = tables.manifest["wave"]
+    out_dir = Path(out_dir) if out_dir is not None else paths.survey_dir(wave)
+    with tempfile.TemporaryDirectory(prefix="villenum-accept-") as tmp:  # judged as the pipeline will read it
+        write_reconstruction(tables, tmp)
+        check_built_to_match(load_survey(tmp), wave, tables.manifest["built_to_match"])
     written = write_reconstruction(tables, out_dir)
     load_survey(out_dir)
     return written

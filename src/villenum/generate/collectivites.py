@@ -154,7 +154,7 @@ def _without_unconfirmed(pool: pd.DataFrame, participants: pd.DataFrame, assumpt
     """The pool without the unconfirmed participants (by assumption): neither the city nor its EPCI is drawn;
     returned with a fresh index."""
     unconfirmed = participants.loc[~participants["confirmed"].astype(bool), "name_printed"]
-    if assumptions["participants"].get("exclude_unconfirmed", True):  # neither the city nor its EPCI is drawn
+    if assumptions.get("participants", {}).get("exclude_unconfirmed", True):  # neither the city nor its EPCI is drawn
         hit = pool["kind"].ne("intercommunalite") & taxonomy.normalise_text(pool["short_name"]).isin(
             taxonomy.normalise_text(unconfirmed))
         gone_epci = set(pool.loc[hit, "epci_siren"].dropna())
@@ -207,33 +207,55 @@ def _with_ids(named: pd.DataFrame, drawn: pd.DataFrame) -> pd.DataFrame:
                        "insee_code": "string", "epci_siren": "string", "region_code": "string", "origin": "string"})
 
 
+def _named(published: dict[str, pd.DataFrame], communes: pd.DataFrame, epcis: pd.DataFrame, assumptions: dict,
+           q: Questionnaire) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(participants table, named rows): none when the edition named no participant (2014, 2015)."""
+    if "participants" in published:
+        participants = published["participants"]
+        return participants, named_collectivites(participants, communes, epcis, assumptions, q)
+    columns = ["collectivite_id", "name", "short_name", "kind", "insee_code", "epci_siren", "population",
+               "region_code", "origin"]
+    empty = pd.DataFrame({c: pd.Series(dtype="Int64" if c == "population" else "string") for c in columns})
+    return pd.DataFrame({"name_printed": pd.Series(dtype="string"), "confirmed": pd.Series(dtype=bool)}), empty
+
+
 def select_collectivites(published: dict[str, pd.DataFrame], communes: pd.DataFrame, epcis: pd.DataFrame,
                          assumptions: dict, rng: np.random.Generator, q: Questionnaire) -> pd.DataFrame:
-    """The panel: named participants plus a draw from the frame meeting the published kind and size counts.
+    """The panel: named participants (if the edition named any) plus a draw from the frame meeting the published
+    counts by kind (else the assumed ones) and, when published, the count over the size threshold.
 
     Returns one row per collectivité (the columns of named_collectivites, origin 'named' or 'drawn'), the number
     of draws it took in `attrs["attempts"]`.
     """
-    targets = published_targets(published, q)
+    targets = published_targets(published, q, assumptions)
     draw = assumptions["draw"]
-    named = named_collectivites(published["participants"], communes, epcis, assumptions, q)
+    participants, named = _named(published, communes, epcis, assumptions, q)
     slots = {k: targets["by_kind"][k] - int((named["kind"] == k).sum()) for k in KINDS}
     if min(slots.values()) < 0:
         raise ReconstructionError(f"more named participants of a kind than published: {slots}")
     pool = candidate_pool(communes, epcis, assumptions, targets["frame_threshold"])
-    pool = _without_unconfirmed(pool, published["participants"], assumptions)
+    pool = _without_unconfirmed(pool, participants, assumptions)
     weight = pool["population"].to_numpy(dtype=float) ** float(draw.get("weight_alpha", 0.0))
-    over = pool["population"].to_numpy(dtype=float) > targets["over_threshold"]
-    need_over = targets["n_over_threshold"] - int((named["population"] > targets["over_threshold"]).sum())
     kinds, insee, epci, region = (pool[c].to_numpy(dtype=object) for c in ("kind", "insee_code", "epci_siren", "region_code"))
     cand = _Candidates(kinds, np.where(pd.isna(insee), "", insee), np.where(pd.isna(epci), "", epci), region, weight)
-    for attempt in range(1, int(draw.get("max_attempts", 10000)) + 1):  # noqa: B007 - reported after the loop
-        chosen = _draw_once(cand, named, slots, draw, rng)
-        if int(over[chosen].sum()) == need_over:
-            break
+    if targets["n_over_threshold"] is None:  # nothing published about sizes: one unconditioned draw
+        chosen, attempt = _draw_once(cand, named, slots, draw, rng), 1
     else:
-        raise ReconstructionError(f"no draw in {attempt} attempts gives {targets['n_over_threshold']} collectivités "
-                                  f"over {targets['over_threshold']:,}: relax [draw] or the kinds of the named participants")
+        chosen, attempt = _conditioned_draw(cand, pool, named, slots, draw, rng, targets)
     out = _with_ids(named, pool.iloc[chosen])
     out.attrs["attempts"] = attempt
     return out
+
+
+def _conditioned_draw(cand: _Candidates, pool: pd.DataFrame, named: pd.DataFrame, slots: dict[str, int], draw: dict,
+                      rng: np.random.Generator, targets: dict) -> tuple[list[int], int]:
+    """Draws repeated until the panel has the published number of collectivités over the size threshold;
+    returns (pool positions chosen, attempts)."""
+    over = pool["population"].to_numpy(dtype=float) > targets["over_threshold"]
+    need_over = targets["n_over_threshold"] - int((named["population"] > targets["over_threshold"]).sum())
+    for attempt in range(1, int(draw.get("max_attempts", 10000)) + 1):  # noqa: B007 - reported after the loop
+        chosen = _draw_once(cand, named, slots, draw, rng)
+        if int(over[chosen].sum()) == need_over:
+            return chosen, attempt
+    raise ReconstructionError(f"no draw in {attempt} attempts gives {targets['n_over_threshold']} collectivités "
+                              f"over {targets['over_threshold']:,}: relax [draw] or the kinds of the named participants")

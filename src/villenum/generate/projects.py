@@ -25,23 +25,74 @@ def spread_projects(collectivites: pd.DataFrame, total: int, assumptions: dict, 
     return pd.Series(counts, index=collectivites["collectivite_id"].to_numpy(), name="n_projects")
 
 
+def wave_catalogue(types: pd.DataFrame, assumptions: dict, q: Questionnaire) -> pd.DataFrame:
+    """The catalogue of project types as the wave's questionnaire files them: `[projects.type_domain]` moves a type
+    to another domain (2014: the énergie types, énergie not being asked, to environnement). Unchanged without it."""
+    moves = assumptions.get("projects", {}).get("type_domain", {})
+    unknown = set(moves) - set(types["project_type"])
+    bad = {d for d in moves.values() if d not in q.codes("domain")}
+    if unknown or bad:
+        raise ReconstructionError(f"[projects.type_domain] names unknown types {sorted(unknown)} or domains {sorted(bad)}")
+    if not moves:
+        return types
+    out = types.copy()
+    out["domain"] = out["project_type"].map(moves).fillna(out["domain"]).astype("string")
+    return out
+
+
+def _published_value(value: object, figures: pd.DataFrame | None) -> int:
+    """An integer of the assumptions, or `published:figures:<figure_id>` read from the wave's figures.csv."""
+    if isinstance(value, str) and value.startswith("published:figures:"):
+        figure_id = value.removeprefix("published:figures:")
+        hit = figures.loc[figures["figure_id"] == figure_id, "value"] if figures is not None else []
+        if len(hit) != 1:
+            raise ReconstructionError(f"[projects.domain_bounds] {value}: no such published figure")
+        return int(hit.iloc[0])
+    return int(value)
+
+
+def _reserve_minimum(counts: pd.Series, pool: np.ndarray, bounds: dict, figures: pd.DataFrame | None
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """Projects of a bounded domain given first, `min` to every collectivité (`[projects.domain_bounds]`):
+    returns (owner, alive) over the pool with those projects taken."""
+    owner = np.empty(len(pool), dtype=object)
+    alive = np.ones(len(pool), dtype=bool)
+    for domain, spec in sorted(bounds.items()):
+        minimum = _published_value(spec.get("min", 0), figures)
+        for cid, n in counts.items():
+            free = np.flatnonzero(alive & (pool == domain))[:minimum]
+            if len(free) < minimum or n < minimum:
+                raise ReconstructionError(f"[projects.domain_bounds.{domain}] min {minimum}: not enough projects")
+            owner[free], alive[free] = cid, False
+    return owner, alive
+
+
 def deal_domains(collectivites: pd.DataFrame, counts: pd.Series, domain_counts: pd.Series, assumptions: dict,
-                 rng: np.random.Generator) -> pd.DataFrame:
-    """One row per project (collectivite_id, domain): exact domain totals dealt out with kind-specific tilts."""
+                 rng: np.random.Generator, figures: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per project (collectivite_id, domain): exact domain totals dealt out with kind-specific tilts.
+
+    `[projects.domain_bounds]` (optional): per domain, `min` projects given to every collectivité before the deal
+    and `max` checked after it (a number, or `published:figures:<figure_id>` of `figures`)."""
     tilt = pd.DataFrame(assumptions["projects"]["kind_domain_tilt"]).reindex(index=domain_counts.index)
     if tilt.isna().any().any():
         raise ReconstructionError("[projects.kind_domain_tilt] needs a weight for every kind and domain")
+    bounds = assumptions["projects"].get("domain_bounds", {})
     pool = np.repeat(domain_counts.index.to_numpy(dtype=object), domain_counts.to_numpy())
-    owner = np.empty(len(pool), dtype=object)
-    alive = np.ones(len(pool), dtype=bool)
+    owner, alive = _reserve_minimum(counts, pool, bounds, figures)
+    left = counts - pd.Series(owner[~alive], dtype=object).value_counts().reindex(counts.index, fill_value=0)
     kinds = collectivites.set_index("collectivite_id")["kind"]
     for i in rng.permutation(len(counts)):
-        cid, n = counts.index[i], int(counts.iloc[i])
+        cid, n = counts.index[i], int(left.iloc[i])
         weight = tilt[kinds[cid]].reindex(pool).to_numpy(dtype=float)
         keys = np.where(alive, es_keys(rng, weight), -np.inf)
         pick = np.argsort(-keys, kind="stable")[:n]
         owner[pick], alive[pick] = cid, False
-    return pd.DataFrame({"collectivite_id": pd.array(owner, dtype="string"), "domain": pd.array(pool, dtype="string")})
+    out = pd.DataFrame({"collectivite_id": pd.array(owner, dtype="string"), "domain": pd.array(pool, dtype="string")})
+    for domain, spec in bounds.items():
+        per = out.loc[out["domain"] == domain, "collectivite_id"].value_counts()
+        if "max" in spec and int(per.max()) > _published_value(spec["max"], figures):
+            raise ReconstructionError(f"[projects.domain_bounds.{domain}] a collectivité has {int(per.max())} projects")
+    return out
 
 
 def assign_types(projects: pd.DataFrame, types: pd.DataFrame, assumptions: dict, rng: np.random.Generator) -> pd.DataFrame:
