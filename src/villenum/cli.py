@@ -98,7 +98,8 @@ def reproduce(args: argparse.Namespace) -> int:
         "figure_dir": str(report_dir / "figures"),
     }
     pipeline.check_parameters(notebooks, common, extra)  # bad -p values fail before any work
-    pipeline.validate(Path(extra.get("survey_dir") or common["survey_dir"]), report_dir / pipeline.CACHE / "survey.json")
+    pipeline.validate(Path(extra.get("survey_dir") or common["survey_dir"]), report_dir / pipeline.CACHE / "survey.json",
+                      args.wave)
     outcomes = pipeline.run(notebooks, common, extra, report_dir=report_dir, output_dir=output_dir, jobs=args.jobs,
                             force=args.force, kernel=args.kernel, progress=not args.quiet,
                             on_work=None if args.only else _import_report_soon)

@@ -4,6 +4,9 @@ as the pipeline reads it. One implementation of each rule: nothing here re-state
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
+
 import pandas as pd
 
 from villenum import panel, paths, reference
@@ -41,26 +44,49 @@ def result_tables(survey: Survey) -> dict[str, pd.DataFrame]:
     return tables
 
 
-def judge(claim_ids: list[str], results: dict[str, pd.DataFrame], wave: str, questionnaire: Questionnaire
-          ) -> dict[str, tuple]:
-    """{claim_id: (holds, basis, computed, note)} for the named claims of the wave's claims.csv, by their evaluators
-    (basis "published": the published aggregates settle the claim, whatever the data; "data": the records do)."""
-    from villenum.scorecard import evaluate
+class Judge:
+    """The named claims of a wave's claims.csv, judged on result tables by their evaluators (scorecard.evaluate),
+    with the published tables of the wave and of every edition they compare with, read once."""
 
-    published = load_tables(wave)
-    claims = published["claims"].set_index("claim_id", drop=False)
-    unknown = sorted(set(claim_ids) - set(claims.index))
-    if unknown:
-        raise ReconstructionError(f"built_to_match names claims that are not in {wave}'s claims.csv: {unknown}")
-    wanted = claims.loc[list(claim_ids)]
-    editions = load_editions(set(editions_named(wanted)) - {wave})
-    editions[wave] = published
-    inputs = Inputs(results, published, published, questionnaire, editions)
-    out = {}
-    for claim in wanted.itertuples(index=False):
-        ev, note = evaluate(claim, inputs)
-        out[claim.claim_id] = (ev.holds, ev.basis, ev.computed, note)
-    return out
+    def __init__(self, claim_ids: list[str], wave: str, questionnaire: Questionnaire):
+        published = load_tables(wave)
+        claims = published["claims"].set_index("claim_id", drop=False)
+        unknown = sorted(set(claim_ids) - set(claims.index))
+        if unknown:
+            raise ReconstructionError(f"claims not in {wave}'s claims.csv: {unknown}")
+        self.claims = claims.loc[list(claim_ids)]
+        editions = load_editions(set(editions_named(self.claims)) - {wave})
+        editions[wave] = published
+        self.inputs = Inputs({}, published, published, questionnaire, editions)
+
+    def __call__(self, results: dict[str, pd.DataFrame]) -> dict[str, tuple]:
+        """{claim_id: (holds, basis, computed, note)}; basis "published": the published aggregates settle the
+        claim whatever the data, "data": the records do."""
+        from villenum.scorecard import evaluate
+
+        inputs = dataclasses.replace(self.inputs, results=results)
+        out = {}
+        for claim in self.claims.itertuples(index=False):
+            ev, note = evaluate(claim, inputs)
+            out[claim.claim_id] = (ev.holds, ev.basis, ev.computed, note)
+        return out
+
+    def all_hold(self, results: dict[str, pd.DataFrame]) -> bool:
+        """True if every claim holds on these result tables."""
+        return all(v[0] is True for v in self(results).values())
+
+
+def finding_holds(claim_ids: list[str], finding: str, wave: str, collectivites: pd.DataFrame,
+                  questionnaire: Questionnaire) -> Callable[[pd.DataFrame], bool]:
+    """A test for a conditioned draw: given a drawn objectives table, True if the claims hold on the tables the
+    finding computes from it (findings.compute), by the scorecard's evaluators."""
+    judge = Judge(claim_ids, wave, questionnaire)
+    empty = pd.DataFrame({"project_id": [], "collectivite_id": [], "label": [], "domain": [], "status": []})
+
+    def holds(objectives: pd.DataFrame) -> bool:
+        survey = Survey(collectivites, objectives, empty, questionnaire)
+        return judge.all_hold(compute(survey, finding))
+    return holds
 
 
 def check_built_to_match(survey: Survey, wave: str, claim_ids: list[str]) -> None:
@@ -70,7 +96,11 @@ def check_built_to_match(survey: Survey, wave: str, claim_ids: list[str]) -> Non
     the sources whatever the records say: it is not the reconstruction's to meet, and is not checked here."""
     if not claim_ids:
         return
-    verdicts = judge(sorted(claim_ids), result_tables(survey), wave, survey.questionnaire)
+    try:
+        judge = Judge(sorted(claim_ids), wave, survey.questionnaire)
+    except ReconstructionError as err:
+        raise ReconstructionError(f"built_to_match: {err}") from None
+    verdicts = judge(result_tables(survey))
     failed = {c: v for c, v in verdicts.items() if v[1] != "published" and v[0] is not True}
     if failed:
         lines = "; ".join(f"{c} (computed: {computed}{', ' + note if note else ''})"

@@ -15,7 +15,7 @@ from villenum import paths
 from villenum.codebook import COLLECTIVITES, OBJECTIVES, PROJECTS
 from villenum.digest import sha256_file
 from villenum.flagship import load_catalogue
-from villenum.generate.acceptance import check_built_to_match
+from villenum.generate.acceptance import check_built_to_match, finding_holds
 from villenum.generate.collectivites import select_collectivites
 from villenum.generate.draws import ReconstructionError, round_half_up
 from villenum.generate.projects import assign_types, wave_catalogue, deal_domains, draw_labels, draw_statuses, number_projects, \
@@ -89,7 +89,9 @@ def reconstruct(seed: int | None = None, assumptions_path: str | Path | None = N
     order = pd.DataFrame({"objective": targets["objective_order"],
                           "rank_published": range(1, len(targets["objective_order"]) + 1),
                           "fluctuating": [targets["fluctuating"][o] for o in targets["objective_order"]]})
-    obj = draw_rankings(coll, order, assumptions, streams["objectives"], q, targets["claims"])
+    conditioned = list(assumptions.get("objectives", {}).get("conditioned_on", []))
+    accept = finding_holds(conditioned, "objectives", wave, coll, q) if conditioned else None
+    obj = draw_rankings(coll, order, assumptions, streams["objectives"], q, targets["claims"], accept)
 
     coll_out = coll.assign(insee_code=coll["insee_code"].where(coll["kind"] != "intercommunalite"),
                            epci_siren=coll["epci_siren"].where(coll["kind"] != "commune"), reconstructed=True)
@@ -154,7 +156,7 @@ def main_generate(seed: int | None = None, assumptions: str | Path | None = None
     out_dir = Path(out_dir) if out_dir is not None else paths.survey_dir(wave)
     with tempfile.TemporaryDirectory(prefix="villenum-accept-") as tmp:  # judged as the pipeline will read it
         write_reconstruction(tables, tmp)
-        check_built_to_match(load_survey(tmp), wave, tables.manifest["built_to_match"])
+        check_built_to_match(load_survey(tmp, load_questionnaire(wave)), wave, tables.manifest["built_to_match"])
     written = write_reconstruction(tables, out_dir)
-    load_survey(out_dir)
+    load_survey(out_dir, load_questionnaire(wave, out_dir))
     return written

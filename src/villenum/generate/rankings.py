@@ -3,6 +3,8 @@ and conditioned on the published statements (order, fluctuating objectives, most
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
@@ -35,9 +37,22 @@ def _objectives_hold(stats: pd.DataFrame, order: list[str], fluctuating: dict[st
     return bool(ok)
 
 
+def _silent(table: pd.DataFrame, collectivites: pd.DataFrame, n: int, rng: np.random.Generator) -> pd.DataFrame:
+    """The table without the answers of `n` collectivités drawn uniformly (`[objectives] not_answering`)."""
+    if n <= 0:
+        return table
+    gone = rng.choice(collectivites["collectivite_id"].to_numpy(dtype=object), size=n, replace=False)
+    return table[~table["collectivite_id"].isin(gone)].reset_index(drop=True)
+
+
 def draw_rankings(collectivites: pd.DataFrame, published_objectives: pd.DataFrame, assumptions: dict,
-                  rng: np.random.Generator, q: Questionnaire, claims: set[str] | None = None) -> pd.DataFrame:
-    """The objectives table: Thurstone rankings around the published order, top-k cited and ranked, conditioned."""
+                  rng: np.random.Generator, q: Questionnaire, claims: set[str] | None = None,
+                  accept: Callable[[pd.DataFrame], bool] | None = None) -> pd.DataFrame:
+    """The objectives table: Thurstone rankings around the published order, top-k cited and ranked, conditioned.
+
+    `published_objectives`: objective, rank_published, fluctuating (the order to draw around). The draw is repeated
+    until the claims of `[objectives] claims` hold and `accept(table)` is true (the build passes the scorecard's
+    evaluators of `[objectives] conditioned_on`); `[objectives] not_answering` collectivités give no answer."""
     spec = assumptions["objectives"]
     if spec.get("model", "thurstone") != "thurstone":
         raise ReconstructionError("[objectives] model: only 'thurstone' is implemented")
@@ -68,7 +83,9 @@ def draw_rankings(collectivites: pd.DataFrame, published_objectives: pd.DataFram
             "cited": pd.array(cited.ravel(), dtype="boolean"),
         })
         table.loc[~table["cited"].to_numpy(dtype=bool), "rank"] = pd.NA
-        if _objectives_hold(rank_statistics(table), order, dict(zip(order, flu)), wanted):
+        table = _silent(table, collectivites, int(spec.get("not_answering", 0)), rng)
+        if _objectives_hold(rank_statistics(table), order, dict(zip(order, flu)), wanted) \
+                and (accept is None or accept(table)):
             table.attrs["attempts"] = attempt
             return table
     raise ReconstructionError(f"no ranking draw in {attempt} attempts meets {wanted}: revise [objectives]")

@@ -88,11 +88,13 @@ def generate(wave: str, seed: int | None = None, assumptions: Path | None = None
 
 
 # ----------------------------------------------------------------------------------------------- validation
-def validate(survey: Path, stamp: Path) -> None:
-    """Validate the survey (villenum.survey.load_survey) unless its files and the library are those of the
-    last successful validation recorded in `stamp`; warnings of that validation are shown again."""
+def validate(survey: Path, stamp: Path, wave: str = paths.DEFAULT_WAVE) -> None:
+    """Validate the survey (villenum.survey.load_survey, with the wave's questionnaire: the survey folder's, else
+    the edition's, else 2013's) unless its files, that questionnaire and the library are those of the last
+    successful validation recorded in `stamp`; warnings of that validation are shown again."""
     files = [p for p in Path(survey).iterdir() if p.is_file() and not p.name.startswith(".")] \
         if Path(survey).is_dir() else []
+    files.append(paths.find_questionnaire(wave, survey if Path(survey).is_dir() else None))
     parts = {"survey": str(survey), "inputs": fingerprint.digest_files(files), "library": fingerprint.library_digest(),
              "environment": fingerprint.environment_digest()}
     record = Record(stamp)
@@ -102,11 +104,12 @@ def validate(survey: Path, stamp: Path) -> None:
         return
     import warnings
 
+    from villenum.questionnaire import load_questionnaire
     from villenum.survey import load_survey
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # shown once below, and again whenever the validation is skipped
-        loaded = load_survey(survey)
+        loaded = load_survey(survey, load_questionnaire(wave, survey))
     for note in loaded.warnings:
         print(f"warning: {note}", file=sys.stderr)
     _write(record, parts, warnings=list(loaded.warnings))
