@@ -146,8 +146,9 @@ def each_against_rest(ratios: pd.DataFrame, domains: list[str], confidence: floa
 
     One row per domain, in the order given, with the columns of `domain_groups_compare` (group = the domain).
     This is the test of « X a un bon ratio »: X is compared with the others, never with a median including X.
+    No domain (an edition without such a claim, e.g. 2014) gives an empty table with those columns.
     """
-    return pd.concat([domain_groups_compare(ratios, [d], confidence) for d in domains], ignore_index=True)
+    return group_comparisons(ratios, [[d] for d in domains], confidence)
 
 
 def direction_support(collectivites: pd.DataFrame, projects: pd.DataFrame, groups: dict[str, list[str]],
