@@ -45,6 +45,8 @@ def _parser() -> argparse.ArgumentParser:
     gen.add_argument("--out", type=Path, default=None)
     val = sub.add_parser("validate", help="check a survey directory against the codebook")
     val.add_argument("directory", type=Path)
+    val.add_argument("--wave", default=paths.DEFAULT_WAVE,
+                     help="whose questionnaire reads it when the folder has none (default: the first edition's)")
     ref = sub.add_parser("reference", help="compare a run's result tables with the reference, or update it")
     ref.add_argument("action", choices=["check", "update"])
     ref.add_argument("--wave", default=paths.DEFAULT_WAVE)
@@ -201,9 +203,10 @@ def _command(args: argparse.Namespace) -> int:
 
         print(f"wrote {generate(args.wave, args.seed, args.assumptions, args.out)}")
         return 0
+    from villenum.questionnaire import load_questionnaire
     from villenum.survey import load_survey
 
-    survey = load_survey(args.directory)
+    survey = load_survey(args.directory, load_questionnaire(args.wave, args.directory))
     print(f"{args.directory}: valid ({len(survey.collectivites)} collectivités, "
           f"{len(survey.objectives)} objective answers, {len(survey.projects)} projects)")
     print(survey.set_aside.to_string(index=False))

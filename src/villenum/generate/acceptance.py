@@ -48,7 +48,8 @@ class Judge:
     """The named claims of a wave's claims.csv, judged on result tables by their evaluators (scorecard.evaluate),
     with the published tables of the wave and of every edition they compare with, read once."""
 
-    def __init__(self, claim_ids: list[str], wave: str, questionnaire: Questionnaire):
+    def __init__(self, claim_ids: list[str], wave: str, questionnaire: Questionnaire) -> None:
+        """Read the claims (ReconstructionError naming those not in the wave's claims.csv) and published tables."""
         published = load_tables(wave)
         claims = published["claims"].set_index("claim_id", drop=False)
         unknown = sorted(set(claim_ids) - set(claims.index))
@@ -84,6 +85,7 @@ def finding_holds(claim_ids: list[str], finding: str, wave: str, collectivites: 
     empty = pd.DataFrame({"project_id": [], "collectivite_id": [], "label": [], "domain": [], "status": []})
 
     def holds(objectives: pd.DataFrame) -> bool:
+        """True if the claims hold on the finding's tables computed from this objectives table."""
         survey = Survey(collectivites, objectives, empty, questionnaire)
         return judge.all_hold(compute(survey, finding))
     return holds

@@ -253,7 +253,7 @@ def _conditioned_draw(cand: _Candidates, pool: pd.DataFrame, named: pd.DataFrame
     returns (pool positions chosen, attempts)."""
     over = pool["population"].to_numpy(dtype=float) > targets["over_threshold"]
     need_over = targets["n_over_threshold"] - int((named["population"] > targets["over_threshold"]).sum())
-    for attempt in range(1, int(draw.get("max_attempts", 10000)) + 1):  # noqa: B007 - reported after the loop
+    for attempt in range(1, int(draw.get("max_attempts", 10000)) + 1):
         chosen = _draw_once(cand, named, slots, draw, rng)
         if int(over[chosen].sum()) == need_over:
             return chosen, attempt

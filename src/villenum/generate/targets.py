@@ -63,6 +63,7 @@ def _figure(table: pd.DataFrame, figure_id: str) -> float:
 
 
 def _has(table: pd.DataFrame, figure_id: str) -> bool:
+    """True if the table (panel.csv, figures.csv) has that figure: each edition published different ones."""
     return figure_id in set(table["figure_id"])
 
 
