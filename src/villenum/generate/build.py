@@ -89,7 +89,7 @@ def reconstruct(seed: int | None = None, assumptions_path: str | Path | None = N
     order = pd.DataFrame({"objective": targets["objective_order"],
                           "rank_published": range(1, len(targets["objective_order"]) + 1),
                           "fluctuating": [targets["fluctuating"][o] for o in targets["objective_order"]]})
-    conditioned = list(assumptions.get("objectives", {}).get("conditioned_on", []))
+    conditioned = list(assumptions.get("objectives", {}).get("claims", []))
     accept = finding_holds(conditioned, "objectives", wave, coll, q) if conditioned else None
     obj = draw_rankings(coll, order, assumptions, streams["objectives"], q, targets["claims"], accept)
 
