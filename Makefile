@@ -25,8 +25,8 @@ lock: ## refresh requirements.lock (exact versions and hashes) from the ranges i
 	$(VENV)/bin/uv pip compile pyproject.toml --all-extras --generate-hashes --universal --python-version 3.11 \
 		--quiet -o $(LOCK)
 
-reconstruct: $(STAMP) ## regenerate the record-level reconstruction of the 2013 wave
-	$(PY) -m villenum generate --wave 2013
+reconstruct: $(STAMP) ## regenerate the record-level reconstruction of $(WAVE) (2013, 2014 or 2015)
+	$(PY) -m villenum generate --wave $(WAVE)
 
 reproduce: $(STAMP) ## run every finding's notebook for $(WAVE) into reports/$(WAVE)/
 	$(PY) -m villenum reproduce --wave $(WAVE)
