@@ -38,6 +38,15 @@ def test_the_example_is_survey_data_that_agrees_with_the_press():
     assert survey.objectives["rank"].max() == 5
 
 
+def test_validate_reads_it_with_the_edition_s_questionnaire(capsys):
+    from villenum.cli import main
+
+    assert main(["validate", "--wave", "2014", str(EXAMPLE)]) == 0
+    assert "valid (38 collectivités, 190 objective answers, 810 projects)" in capsys.readouterr().out
+    assert main(["validate", str(EXAMPLE)]) == 2  # 2013's questionnaire: no « environnement », ranks up to 4
+    assert "unknown domain label" in capsys.readouterr().err
+
+
 @pytest.fixture(scope="module")
 def scorecard(tmp_path_factory) -> pd.DataFrame:
     tmp = tmp_path_factory.mktemp("typed2014")
