@@ -55,6 +55,7 @@ SLOW_MODULES = {
     "test_guard.py": "reproductions with a planted error and with changed parameters",
     "test_coverage.py": "simulations of hundreds of panels",
     "test_scaffold_run.py": "a scaffolded finding's notebooks run twice in a copy of the repository",
+    "test_editions_notebook.py": "the comparison of editions runs four times in a real Jupyter kernel",
 }
 SLOW_FIXTURES = {
     "run_2013": "the whole 2013 reproduction (also marked e2e)",
