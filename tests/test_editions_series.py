@@ -185,3 +185,16 @@ def test_the_cache_of_the_comparison_reads_each_editions_tables(tmp_path):
     files = input_files({"results_dirs": {"a": str(tmp_path), "b": str(tmp_path / "missing")}})
     assert tmp_path / "domains_counts.csv" in files
     assert any(f.name == "2014.toml" for f in files)  # every edition's questionnaire
+
+
+def test_front_page_links_every_editions_scorecard_and_the_comparison(tmp_path):
+    from villenum.report_editions import front_page
+
+    (tmp_path / "a").mkdir()
+    pd.DataFrame({"claim_id": ["c1", "c2", "c3"], "verdict": ["reproduced", "contradicted", "reproduced"]}).to_csv(
+        tmp_path / "a" / "scorecard.csv", index=False)
+    index = front_page(tmp_path, {"a": tmp_path / "a"}, {"b": "no data"}, tmp_path / "editions" / "index.html")
+    text = index.read_text(encoding="utf-8")
+    assert 'href="a/index.html"' in text and "3 affirmations : 2 reproduit, 1 contredit" in text
+    assert 'data-wave="b" title="no data"' in text and "non exécutée" in text
+    assert 'id="comparison" href="editions/index.html"' in text and "Éditions du baromètre : a, b." in text

@@ -109,7 +109,7 @@ def run_comparison(args: argparse.Namespace, comparison: list[Path], extra: dict
         print(f"error: {o.message}", file=sys.stderr)
     if failed:
         return 1
-    page = editions_page(report_dir, outcomes, skipped)
+    page = editions_page(report_dir, outcomes, skipped, waves)
     print(f"report  {page}")
     print(f"report  {front_page(paths.REPORTS, {w: Path(r) for w, (_, r) in runs.items()}, skipped, page)}")
     return 0

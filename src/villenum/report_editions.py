@@ -16,9 +16,11 @@ from villenum.pipeline.outcome import Outcome
 from villenum.report import notebook_page, page, read_scorecard
 from villenum.report_front import VERDICTS_FR
 
-INTRO = ("Trois éditions du baromètre (2013, 2014, 2015), trois panels différents : ce ne sont pas les mêmes "
-         "collectivités d'une édition à l'autre, si bien qu'un changement entre éditions est un changement de panel "
-         "autant que de villes.")
+def intro(waves: list[str]) -> str:
+    """The warning every page of the series opens with, in French: different panels, not the same collectivités."""
+    return (f"Éditions du baromètre : {', '.join(waves)}. Chacune a son propre panel : ce ne sont pas les mêmes "
+            "collectivités d'une édition à l'autre, si bien qu'un changement entre éditions est un changement de "
+            "panel autant que de villes.")
 
 
 def _link(target: Path, base: Path) -> str:
@@ -36,7 +38,7 @@ def _skipped_html(skipped: dict[str, str]) -> str:
     return f'<ul id="not-run">{items}</ul>'
 
 
-def editions_page(report_dir: Path, outcomes: list[Outcome], skipped: dict[str, str]) -> Path:
+def editions_page(report_dir: Path, outcomes: list[Outcome], skipped: dict[str, str], waves: list[str]) -> Path:
     """Write the comparison notebooks' pages and `report_dir/index.html`; return the index."""
     report_dir = Path(report_dir)
     items = []
@@ -45,7 +47,7 @@ def editions_page(report_dir: Path, outcomes: list[Outcome], skipped: dict[str, 
             target, title = notebook_page(Path(o.output), report_dir, report_dir / "figures")
             items.append(f'<li><a href="{html.escape(target.name)}">{html.escape(title)}</a></li>')
     body = (f'<nav><a href="{html.escape(_link(paths.REPORTS, report_dir))}/index.html">← Toutes les '
-            f"éditions</a></nav>\n<h1>Baromètre Ville numérique : les éditions comparées</h1>\n<p>{INTRO}</p>\n"
+            f"éditions</a></nav>\n<h1>Baromètre Ville numérique : les éditions comparées</h1>\n<p>{intro(waves)}</p>\n"
             f"{_skipped_html(skipped)}\n<ol id=\"notebooks\">{''.join(items)}</ol>")
     return write_atomic(report_dir / "index.html", page("villenum : éditions comparées", body))
 
@@ -76,7 +78,7 @@ def front_page(reports_root: Path, wave_reports: dict[str, Path], skipped: dict[
     body = ("<h1>Baromètre Ville numérique : rapports de reproduction</h1>\n"
             f'<ul id="editions">{"".join(rows)}</ul>\n'
             f'<p><a id="comparison" href="{html.escape(_link(editions_index, root))}">Les éditions comparées</a> — '
-            f"{INTRO}</p>")
+            f"{intro(sorted({*wave_reports, *skipped}))}</p>")
     return write_atomic(root / "index.html", page("villenum : rapports", body))
 
 
