@@ -80,3 +80,18 @@ def test_a_second_run_is_cached_and_a_changed_edition_table_reruns_it(tmp_path):
     status, out, _ = run(tmp_path, **params)
     assert status == "ran"
     assert pd.read_csv(out / "editions_panel.csv")["difference"].tolist() == [-1]  # 23 computed - 24 published
+
+
+def test_the_comparison_step_of_reproduce_editions_writes_its_page(tmp_path, capsys):
+    import argparse
+
+    from villenum.editions_run import run_comparison
+
+    args = argparse.Namespace(output_dir=tmp_path / "o", report_dir=tmp_path / "r", force=False, kernel="villenum",
+                              quiet=True)
+    runs = {"2013": (str(paths.reference_results("2013")), str(tmp_path / "r2013"))}
+    assert run_comparison(args, [COMPARISON], {}, runs, {"2014": "no data"}) == 0
+    index = (tmp_path / "r" / "index.html").read_text(encoding="utf-8")
+    assert 'href="07_editions.html"' in index and 'title="no data">2014 :' in index
+    assert (tmp_path / "o" / "editions_verdicts.csv").is_file()
+    assert "left unchanged" in capsys.readouterr().err  # not the default comparison: the front page is not rewritten

@@ -198,3 +198,14 @@ def test_front_page_links_every_editions_scorecard_and_the_comparison(tmp_path):
     assert 'href="a/index.html"' in text and "3 affirmations : 2 reproduit, 1 contredit" in text
     assert 'data-wave="b" title="no data"' in text and "non exécutée" in text
     assert 'id="comparison" href="editions/index.html"' in text and "Éditions du baromètre : a, b." in text
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--only", "01"], "options of one wave's run"),
+    (["-p", "no_such_parameter=1"], "unknown parameter"),
+])
+def test_reproduce_editions_refuses_what_belongs_to_one_wave(argv, message, capsys):
+    from villenum import cli
+
+    assert cli.main(["reproduce", "--editions", "--quiet", *argv]) == cli.EXIT_INPUT
+    assert message in capsys.readouterr().err

@@ -116,6 +116,14 @@ def run_wave(args: argparse.Namespace) -> tuple[int, Path, Path]:
     extra = dict(pipeline.split_assignment(p) for p in args.parameter)
     output_dir, report_dir = _directories(args, _experiment(args, pipeline.changed_parameters(notebooks, extra)))
     survey = args.survey_dir
+    if survey is None and "survey_dir" not in extra:
+        from villenum.editions_run import why_not_run
+
+        if why_not_run(args.wave):
+            compared = "; `python -m villenum reproduce --editions` compares its published figures" \
+                if paths.published_dir(args.wave).is_dir() else ""
+            raise RunError(f"{why_not_run(args.wave).split(': not run')[0]}: nothing to run (--survey-dir to give "
+                           f"its data){compared}")
     if survey is None and "survey_dir" not in extra and paths.assumptions_file(args.wave).is_file():
         survey = pipeline.generate(args.wave, if_stale=True)
     common = {

@@ -111,5 +111,9 @@ def run_comparison(args: argparse.Namespace, comparison: list[Path], extra: dict
         return 1
     page = editions_page(report_dir, outcomes, skipped, waves)
     print(f"report  {page}")
+    if report_dir != paths.report_dir(NAME).resolve():
+        print(f"note: not the default comparison: {paths.REPORTS / 'index.html'} (the default runs' front page) "
+              "left unchanged", file=sys.stderr)
+        return 0
     print(f"report  {front_page(paths.REPORTS, {w: Path(r) for w, (_, r) in runs.items()}, skipped, page)}")
     return 0
