@@ -47,6 +47,7 @@ def test_verdicts_across_editions(compared):
     assert verdicts.loc["domains_transport_still_leading", "verdict"] == "contradicted"
     assert verdicts.loc["objectives_qualite_loses_a_place", "wave"] == 2015
     assert verdicts["certainty"].notna().all()
+    assert verdicts.loc["domains_transport_still_leading", "computed_ranks"].startswith("2013 : rang ")
 
 
 def test_published_and_computed_side_by_side(compared):

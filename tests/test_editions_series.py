@@ -209,3 +209,14 @@ def test_reproduce_editions_refuses_what_belongs_to_one_wave(argv, message, caps
 
     assert cli.main(["reproduce", "--editions", "--quiet", *argv]) == cli.EXIT_INPUT
     assert message in capsys.readouterr().err
+
+
+def test_computed_ranks_of_a_claim_about_one_category():
+    published = {"a": {"claims": pd.DataFrame({"claim_id": ["c", "d"], "params": [
+        "category=x; field=domain; editions=a:domain_shares:share|b:domain_counts:share; ranks=1|1",
+        "figure=a:panel:panel_size; op===; other=b:panel:panel_size"]})}}
+    verdicts = pd.DataFrame({"wave": ["a", "a"], "claim_id": ["c", "d"]})
+    ranks = {"domain": ed.rank_bounds(ed.domain_ranks(PUBLISHED, COMPUTED))}
+    # x computed in a: 25 % [10, 30], 2nd (tied with z), ranks 2 to 3 (see test_rank_bounds...)
+    assert ed.computed_ranks(verdicts, published, ranks).tolist() == [
+        "a : rang 2 calculé, rangs 2 à 3 compatibles avec les intervalles", ""]

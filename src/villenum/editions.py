@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from villenum.claims import parse_params
 from villenum.edition_kinds import editions_named
 from villenum.figure_style import fr_number
 from villenum.questionnaire import Questionnaire
@@ -223,6 +224,28 @@ def certainty(evidence: pd.Series) -> pd.Series:
     return evidence.map(lambda e: CERTAINTY.get(e, "selon le soutien mesuré sur les rééchantillonnages"))
 
 
+def computed_ranks(verdicts: pd.DataFrame, published: dict[str, Tables], ranks: dict[str, pd.DataFrame]
+                   ) -> pd.Series:
+    """For each verdict about one category's rank (`category` and `field` parameters of its claim), the ranks its
+    computed data allow in each edition with a run, in French (« 2013 : rang 2 calculé, rangs 1 à 4 compatibles
+    avec les intervalles »); '' when the claim names no category or no edition has computed ranks. `ranks`: the
+    rank_bounds tables by questionnaire field (e.g. {"domain": ..., "objective": ...}). Indexed like `verdicts`."""
+    texts = []
+    for row in verdicts.itertuples(index=False):
+        claims = published[row.wave]["claims"].set_index("claim_id")
+        params = parse_params(claims.loc[row.claim_id, "params"])
+        table = ranks.get(str(params.get("field", "")))
+        if table is None or "category" not in params:
+            texts.append("")
+            continue
+        rows = table[(table["category"] == params["category"]) & (table["source"] == COMPUTED)]
+        texts.append(" ; ".join(
+            f"{r.wave} : rang {fr_number(r.rank, 0)} calculé"
+            + ("" if pd.isna(r.rank_best) else f", rangs {fr_number(r.rank_best, 0)} à {fr_number(r.rank_worst, 0)} "
+               "compatibles avec les intervalles") for r in rows.itertuples(index=False)))
+    return pd.Series(texts, index=verdicts.index, dtype=object)
+
+
 def missing_sentence(waves: list[str], missing: dict[str, str]) -> str:
     """One French sentence: the editions compared, and those shown with their published figures only (why)."""
     head = f"Éditions comparées : {', '.join(waves) or 'aucune'}."
@@ -260,7 +283,8 @@ COLUMNS_FR = {"wave": "Édition", "source": "Source", "category": "Catégorie", 
               "computed": "Calculé", "difference": "Écart", "value_published": "Valeur publiée",
               "rank_published": "Rang publié", "value_computed": "Valeur calculée", "rank_computed": "Rang calculé",
               "same_rank": "Même rang", "claim_fr": "Affirmation", "verdict": "Verdict", "certainty": "Degré de certitude",
-              "explanation": "Pourquoi", "editions": "Éditions comparées", "claim_id": "Identifiant"}
+              "explanation": "Pourquoi", "editions": "Éditions comparées", "claim_id": "Identifiant",
+              "computed_ranks": "Rangs calculés (nos données)"}
 
 
 def french_view(frame: pd.DataFrame, labels: dict[str, str] | None = None, decimals: int = 1) -> pd.DataFrame:
