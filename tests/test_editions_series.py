@@ -220,3 +220,13 @@ def test_computed_ranks_of_a_claim_about_one_category():
     # x computed in a: 25 % [10, 30], 2nd (tied with z), ranks 2 to 3 (see test_rank_bounds...)
     assert ed.computed_ranks(verdicts, published, ranks).tolist() == [
         "a : rang 2 calculé, rangs 2 à 3 compatibles avec les intervalles", ""]
+
+
+def test_verdicts_markdown_says_how_sure():
+    published = {w: load_tables(w) for w in ("2013", "2014")}
+    verdicts = ed.edition_verdicts(published, {w: load_questionnaire(w) for w in published})
+    text = ed.verdicts_markdown(verdicts.assign(computed_ranks=["", "2013 : rang 4 calculé"] + [""] * (len(verdicts) - 2)))
+    lines = text.split("\n")
+    assert len(lines) == len(verdicts) and all("Certitude : sûr" in line for line in lines)
+    assert lines[1].endswith("Nos données : 2013 : rang 4 calculé.") and "Nos données" not in lines[0]
+    assert ed.verdicts_markdown(verdicts.iloc[0:0]).startswith("Aucune affirmation")

@@ -246,6 +246,19 @@ def computed_ranks(verdicts: pd.DataFrame, published: dict[str, Tables], ranks: 
     return pd.Series(texts, index=verdicts.index, dtype=object)
 
 
+def verdicts_markdown(verdicts: pd.DataFrame) -> str:
+    """The verdicts as the scorecard's closing sentences (`scorecard.to_markdown`), each followed by how sure it is
+    and, for a claim about a rank, the ranks the computed data allow."""
+    from villenum.scorecard import to_markdown
+
+    if verdicts.empty:
+        return "Aucune affirmation publiée ne compare ces éditions."
+    lines = [to_markdown(verdicts.iloc[[i]]) for i in range(len(verdicts))]
+    return "\n".join(f"{line} Certitude : {row.certainty}." + (f" Nos données : {row.computed_ranks}." if
+                                                                 getattr(row, "computed_ranks", "") else "")
+                     for line, row in zip(lines, verdicts.itertuples(index=False)))
+
+
 def missing_sentence(waves: list[str], missing: dict[str, str]) -> str:
     """One French sentence: the editions compared, and those shown with their published figures only (why)."""
     head = f"Éditions comparées : {', '.join(waves) or 'aucune'}."
