@@ -9,6 +9,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from villenum.editions import COMPUTED, PUBLISHED
+from villenum.figure_style import wrap
 from villenum.questionnaire import Questionnaire
 
 FALLBACK_COLOUR = "#5b7083"
@@ -25,10 +26,15 @@ def category_names(questionnaires: dict[str, Questionnaire], field: str) -> tupl
     return labels, colours
 
 
-def _tick(wave: str, group: pd.DataFrame) -> str:
-    """An edition's tick label: the wave, and how many categories its table ranks."""
+def _tick(wave: str, group: pd.DataFrame, usual_unit: str) -> str:
+    """An edition's tick label: the wave, how many categories its table ranks, and what they are ranked by when it
+    is not what the other editions rank by."""
     n = group["n_ranked"].dropna()
-    return f"{wave}\n({int(n.iloc[0])} classés)" if len(n) else f"{wave}\n(aucune donnée)"
+    if not len(n):
+        return f"{wave}\n(aucune donnée)"
+    units = group["unit"].dropna().unique()
+    other = "\n" + wrap([f"selon : {units[0]}"], 18)[0] if len(units) and units[0] != usual_unit else ""
+    return f"{wave}\n({int(n.iloc[0])} classés){other}"
 
 
 def ordinal(rank: float) -> str:
@@ -67,7 +73,8 @@ def _panel(ax: plt.Axes, data: pd.DataFrame, waves: list[str], labels: dict[str,
         ax.annotate(" = ".join(labels.get(c, c) for c in cats), (i, rank), xytext=(7, 0), textcoords="offset points",
                     va="center", fontsize=8, color=colour)
     _bands(ax, data, waves, colours)
-    ax.set_xticks(range(len(waves)), [_tick(w, data[data["wave"] == w]) for w in waves])
+    usual = data["unit"].mode().iloc[0] if len(data) else ""
+    ax.set_xticks(range(len(waves)), [_tick(w, data[data["wave"] == w], usual) for w in waves])
     ax.set_xlim(-0.3, len(waves) - 0.3)
     worst = pd.concat([data["rank"], data.get("rank_worst", pd.Series(dtype=float))]).dropna()
     top = int(worst.max()) if len(worst) else 1
