@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from villenum import editions as ed
+from villenum import editions_text as tx
 from villenum.editions_figures import bump_alt, bump_chart, ordinal
 from villenum.editions_io import open_editions, read_results
 from villenum.published import load_tables
@@ -79,7 +80,7 @@ def test_side_by_side_and_presence():
     assert pd.isna(table.loc[("b", "w"), "same_rank"])  # no computed side
     seen = ed.presence(ed.domain_ranks(PUBLISHED, COMPUTED), ["a", "b"]).set_index("category")
     assert seen.loc["w"].tolist() == [False, True] and seen.loc["y"].tolist() == [True, True]
-    sentence = ed.presence_sentence(seen.reset_index(), {"w": "Dubbel-vé"})
+    sentence = tx.presence_sentence(seen.reset_index(), {"w": "Dubbel-vé"})
     assert "Dubbel-vé : b" in sentence and "x : a" in sentence and "y :" not in sentence
 
 
@@ -109,12 +110,12 @@ def test_empty_editions_give_empty_tables_not_errors():
 
 
 def test_french_view_and_sentences():
-    view = ed.french_view(pd.DataFrame({"category": ["x"], "value": [12.345], "same_rank": pd.array([pd.NA], "boolean"),
+    view = tx.french_view(pd.DataFrame({"category": ["x"], "value": [12.345], "same_rank": pd.array([pd.NA], "boolean"),
                                         "verdict": ["reproduced"]}), {"x": "Iks"}, decimals=1)
     assert view.iloc[0].tolist() == ["Iks", "12,3", "—", "reproduit"]
     assert list(view.columns) == ["Catégorie", "Valeur", "Même rang", "Verdict"]
-    assert ed.panel_sentence(ed.panel_sizes(PUBLISHED, COMPUTED)).startswith("Panels publiés : 4 collectivités en a, 6 en b.")
-    assert "b (pourquoi)" in ed.missing_sentence(["a", "b"], {"b": "pourquoi"})
+    assert tx.panel_sentence(ed.panel_sizes(PUBLISHED, COMPUTED)).startswith("Panels publiés : 4 collectivités en a, 6 en b.")
+    assert "b (pourquoi)" in tx.missing_sentence(["a", "b"], {"b": "pourquoi"})
     assert ordinal(1) == "1er" and ordinal(3) == "3e"
 
 
@@ -225,8 +226,8 @@ def test_computed_ranks_of_a_claim_about_one_category():
 def test_verdicts_markdown_says_how_sure():
     published = {w: load_tables(w) for w in ("2013", "2014")}
     verdicts = ed.edition_verdicts(published, {w: load_questionnaire(w) for w in published})
-    text = ed.verdicts_markdown(verdicts.assign(computed_ranks=["", "2013 : rang 4 calculé"] + [""] * (len(verdicts) - 2)))
+    text = tx.verdicts_markdown(verdicts.assign(computed_ranks=["", "2013 : rang 4 calculé"] + [""] * (len(verdicts) - 2)))
     lines = text.split("\n")
     assert len(lines) == len(verdicts) and all("Certitude : sûr" in line for line in lines)
     assert lines[1].endswith("Nos données : 2013 : rang 4 calculé.") and "Nos données" not in lines[0]
-    assert ed.verdicts_markdown(verdicts.iloc[0:0]).startswith("Aucune affirmation")
+    assert tx.verdicts_markdown(verdicts.iloc[0:0]).startswith("Aucune affirmation")

@@ -6,7 +6,8 @@ Pure functions of tidy DataFrames. Their inputs are, by wave (edition name, e.g.
   `domain_counts`, `objectives`, `objectives_cited`, `figures`, `claims`;
 - `computed`: the result tables its own run wrote (`panel_counts`, `domains_counts`, `objectives_scores`); an
   edition without a run has none ({}), and shows its published values only.
-Reading and writing them is `villenum.editions_io`; figures are `villenum.editions_figures`.
+Reading and writing them is `villenum.editions_io`; figures are `villenum.editions_figures`; French sentences
+and tables for the reader are `villenum.editions_text`.
 
 No edition's number or category is written here: every value comes from those tables. The panels of the
 editions are different collectivités (24, 38, 47 in the published tables), so a change between editions is a
@@ -244,78 +245,3 @@ def computed_ranks(verdicts: pd.DataFrame, published: dict[str, Tables], ranks: 
             + ("" if pd.isna(r.rank_best) else f", rangs {fr_number(r.rank_best, 0)} à {fr_number(r.rank_worst, 0)} "
                "compatibles avec les intervalles") for r in rows.itertuples(index=False)))
     return pd.Series(texts, index=verdicts.index, dtype=object)
-
-
-def verdicts_markdown(verdicts: pd.DataFrame) -> str:
-    """The verdicts as the scorecard's closing sentences (`scorecard.to_markdown`), each followed by how sure it is
-    and, for a claim about a rank, the ranks the computed data allow."""
-    from villenum.scorecard import to_markdown
-
-    if verdicts.empty:
-        return "Aucune affirmation publiée ne compare ces éditions."
-    lines = [to_markdown(verdicts.iloc[[i]]) for i in range(len(verdicts))]
-    return "\n".join(f"{line} Certitude : {row.certainty}." + (f" Nos données : {row.computed_ranks}." if
-                                                                 getattr(row, "computed_ranks", "") else "")
-                     for line, row in zip(lines, verdicts.itertuples(index=False)))
-
-
-def missing_sentence(waves: list[str], missing: dict[str, str]) -> str:
-    """One French sentence: the editions compared, and those shown with their published figures only (why)."""
-    head = f"Éditions comparées : {', '.join(waves) or 'aucune'}."
-    if not missing:
-        return head + " Chaque édition a ses résultats calculés par sa propre exécution."
-    shown = " ; ".join(f"{w} ({why})" for w, why in missing.items())
-    return (f"{head} Sans résultats calculés, donc comparées sur leurs seuls chiffres publiés : {shown}. Leur "
-            "reconstruction ou leur enquête n'a pas (encore) été exécutée.")
-
-
-def panel_sentence(panel: pd.DataFrame) -> str:
-    """French: the panel of each edition (published size), and that the panels are different collectivités."""
-    sizes = [f"{fr_number(v, 0)}{' collectivités' if i == 0 else ''} en {w}"
-             for i, (w, v) in enumerate((w, v) for w, v in zip(panel["wave"], panel["published"]) if not pd.isna(v))]
-    return (f"Panels publiés : {', '.join(sizes) or 'aucun'}. Ce ne sont pas les mêmes collectivités "
-            "d'une édition à l'autre : un changement entre éditions est un changement de panel autant qu'un "
-            "changement des villes, et aucune différence ci-dessous ne mesure l'évolution d'une même ville.")
-
-
-def presence_sentence(table: pd.DataFrame, labels: dict[str, str]) -> str:
-    """French: the categories ranked in some editions only (not asked, or not published, in the others)."""
-    waves = [c for c in table.columns if c != "category"]
-    partial = table[~table[waves].all(axis=1)] if waves else table.iloc[0:0]
-    if partial.empty:
-        return "Chaque catégorie est classée dans chaque édition."
-    items = [f"{labels.get(row['category'], row['category'])} : {', '.join(w for w in waves if row[w])}"
-             for _, row in partial.iterrows()]
-    return ("Classées dans certaines éditions seulement (non posées, ou non publiées, dans les autres ; pas de "
-            f"point ces années-là) : {' ; '.join(items)}.")
-
-
-COLUMNS_FR = {"wave": "Édition", "source": "Source", "category": "Catégorie", "value": "Valeur", "unit": "Unité",
-              "measure": "Tableau", "rank": "Rang", "n_ranked": "Classés", "ci_low": "IC bas", "ci_high": "IC haut",
-              "rank_best": "Meilleur rang possible", "rank_worst": "Pire rang possible", "published": "Publié",
-              "computed": "Calculé", "difference": "Écart", "value_published": "Valeur publiée",
-              "rank_published": "Rang publié", "value_computed": "Valeur calculée", "rank_computed": "Rang calculé",
-              "same_rank": "Même rang", "claim_fr": "Affirmation", "verdict": "Verdict", "certainty": "Degré de certitude",
-              "explanation": "Pourquoi", "editions": "Éditions comparées", "claim_id": "Identifiant",
-              "computed_ranks": "Rangs calculés (nos données)"}
-
-
-def french_view(frame: pd.DataFrame, labels: dict[str, str] | None = None, decimals: int = 1) -> pd.DataFrame:
-    """A table as the reader sees it: French column names, category codes replaced by their labels, verdicts in
-    French, numbers with a decimal comma (`decimals` at most), booleans as oui/non, missing values as « — »."""
-    from villenum.report_front import VERDICTS_FR
-
-    out = frame.copy()
-    if "verdict" in out:
-        out["verdict"] = out["verdict"].map(lambda v: VERDICTS_FR.get(v, (v,))[0])
-    if "category" in out and labels:
-        out["category"] = out["category"].map(lambda c: labels.get(c, c))
-    for column in out.columns:
-        values = out[column]
-        if pd.api.types.is_bool_dtype(values):
-            out[column] = ["—" if pd.isna(v) else ("oui" if v else "non") for v in values]
-        elif pd.api.types.is_numeric_dtype(values):
-            out[column] = ["—" if pd.isna(v) else fr_number(float(v), decimals) for v in values]
-        else:
-            out[column] = ["—" if pd.isna(v) else v for v in values]
-    return out.rename(columns=COLUMNS_FR)

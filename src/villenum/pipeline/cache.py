@@ -93,10 +93,11 @@ def _default_dir(name: str, params: dict) -> Path:
 def input_files(params: dict) -> list[Path]:
     """Every file under the directories a notebook is given (survey, published, reference).
 
-    An empty directory parameter means the wave's default. A notebook comparing editions reads the result
-    tables of each edition's run (`results_dirs`) and every edition's questionnaire. The published figures of every edition are inputs
+    An empty directory parameter means the wave's default. The published figures of every edition are inputs
     of a notebook given a published directory (a wave without its own is judged against 2013's claims, and
-    claims across editions read other editions' figures); so is the questionnaire the survey is read with.
+    claims across editions read other editions' figures); so is the questionnaire the survey is read with. A
+    notebook comparing editions reads the result tables of each edition's run (`results_dirs`) and every
+    edition's questionnaire.
     """
     files: list[Path] = []
     wave = str(params.get("wave") or paths.DEFAULT_WAVE)
