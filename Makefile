@@ -1,4 +1,4 @@
-# villenum — two commands: `make reproduce` (every finding) and `make test` (the test suite).
+# villenum — two commands: `make reproduce` (every edition's findings, then their comparison) and `make test`.
 # Everyday work: `make lab` (JupyterLab on the project's kernel), `make test-fast` (< 1 min), `make lint`.
 PYTHON ?= python3
 VENV := .venv
@@ -28,8 +28,8 @@ lock: ## refresh requirements.lock (exact versions and hashes) from the ranges i
 reconstruct: $(STAMP) ## regenerate the record-level reconstruction of $(WAVE) (2013, 2014 or 2015)
 	$(PY) -m villenum generate --wave $(WAVE)
 
-reproduce: $(STAMP) ## run every finding's notebook for $(WAVE) into reports/$(WAVE)/
-	$(PY) -m villenum reproduce --wave $(WAVE)
+reproduce: $(STAMP) ## every edition with data (2013, 2014, 2015), then their comparison (reports/index.html); WAVE=2014: that edition alone
+	$(PY) -m villenum reproduce $(if $(filter command line environment,$(origin WAVE)),--wave $(WAVE),--editions)
 
 update-reference: $(STAMP) ## the ONE way to change the reference result tables: default run of $(WAVE), copied to tests/reference/$(WAVE)/
 	$(PY) -m villenum reference update --wave $(WAVE)

@@ -56,6 +56,7 @@ SLOW_MODULES = {
     "test_coverage.py": "simulations of hundreds of panels",
     "test_scaffold_run.py": "a scaffolded finding's notebooks run twice in a copy of the repository",
     "test_wave_2014_typed.py": "a whole reproduction of the typed 2014 example",
+    "test_editions_notebook.py": "the comparison of editions runs four times in a real Jupyter kernel",
 }
 SLOW_FIXTURES = {
     "run_2013": "the whole 2013 reproduction (also marked e2e)",

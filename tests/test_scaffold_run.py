@@ -12,7 +12,7 @@ import pandas as pd
 
 from test_scaffold import copy_repository, git_status
 
-FINDING_FILES = ("kinds_", "07_kinds", ".07_kinds", "kinds.", "test_kinds", "extra_", "08_extra", ".08_extra",
+FINDING_FILES = ("kinds_", "08_kinds", ".08_kinds", "kinds.", "test_kinds", "extra_", "09_extra", ".09_extra",
                  "extra.", "test_extra")
 
 
@@ -33,8 +33,8 @@ def left_behind(repo: Path) -> list[str]:
 
 def test_scaffold_run_and_remove(tmp_path):
     repo = copy_repository(tmp_path / "repo")
-    run(repo, "-m", "villenum", "new-finding", "07", "kinds")
-    run(repo, "-m", "villenum", "new-finding", "08", "extra", "--exploratory")
+    run(repo, "-m", "villenum", "new-finding", "08", "kinds")
+    run(repo, "-m", "villenum", "new-finding", "09", "extra", "--exploratory")
     tests = run(repo, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_kinds.py", "tests/test_extra.py")
     assert "4 passed" in tests.stdout
     run(repo, "-m", "ruff", "check", "src/villenum/kinds.py", "src/villenum/extra.py", "tests/test_kinds.py",
@@ -51,14 +51,14 @@ def test_scaffold_run_and_remove(tmp_path):
         assert (reports / "figures" / f"{name}.alt.txt").read_text().strip()
     card = pd.read_csv(out / "scorecard.csv")
     [row] = card[card["finding"] == "kinds"].itertuples()
-    assert (row.claim_id, row.notebook) == ("kinds_template", "07_kinds") and "24" in row.computed
+    assert (row.claim_id, row.notebook) == ("kinds_template", "08_kinds") and "24" in row.computed
     assert "extra" not in set(card["finding"]), "an exploratory finding has no claim"
-    assert "aucun énoncé publié" in (reports / "08_extra.ipynb").read_text(encoding="utf-8")
+    assert "aucun énoncé publié" in (reports / "09_extra.ipynb").read_text(encoding="utf-8")
     index = (reports / "index.html").read_text(encoding="utf-8")
-    assert 'id="exploratory"' in index and "08_extra.html" in index and "07_kinds.html" in index
+    assert 'id="exploratory"' in index and "09_extra.html" in index and "08_kinds.html" in index
 
-    run(repo, "-m", "villenum", "remove-finding", "07", "kinds")
-    run(repo, "-m", "villenum", "remove-finding", "08", "extra")
+    run(repo, "-m", "villenum", "remove-finding", "08", "kinds")
+    run(repo, "-m", "villenum", "remove-finding", "09", "extra")
     assert left_behind(repo) == []
     assert git_status(repo) == "", "sources, claims, datapackage and the reconstruction's manifest as before"
     run(repo, "-m", "villenum", "reproduce", "--quiet", "--only", "06")  # the scorecard re-runs and forgets them

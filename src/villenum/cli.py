@@ -27,6 +27,10 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     rep = sub.add_parser("reproduce", help="run every finding's notebook for a wave")
     rep.add_argument("--wave", default=paths.DEFAULT_WAVE, help=f"wave name (default {paths.DEFAULT_WAVE})")
+    rep.add_argument("--editions", action="store_true",
+                     help="run every edition with published figures (data/raw/published/*), then the notebooks that "
+                          "compare them (data/processed/editions, reports/editions); --output-dir/--report-dir then "
+                          "apply to the comparison")
     rep.add_argument("--only", nargs="+", metavar="NN", help="run only these notebook numbers")
     rep.add_argument("--survey-dir", type=Path, help="record-level survey directory (default: the wave's)")
     rep.add_argument("--published-dir", type=Path, help="published figures of the wave (default: data/raw/published/WAVE)")
@@ -80,15 +84,48 @@ def _directories(args: argparse.Namespace, experiment: dict) -> tuple[Path, Path
 
 
 def reproduce(args: argparse.Namespace) -> int:
-    """Validate the wave's survey, run its notebooks, write the report; return the exit code."""
+    """Validate the wave's survey, run its notebooks, write the report (or, with --editions, every edition then
+    their comparison: villenum.editions_run); return the exit code."""
+    if getattr(args, "editions", False):
+        from villenum.editions_run import reproduce_editions
+
+        return reproduce_editions(args)
+    return run_wave(args)[0]
+
+
+def wave_notebooks(only: list[str] | None) -> list[Path]:
+    """The notebooks of one wave's run: every numbered notebook but those comparing editions (metadata
+    `villenum_scope`), which `reproduce --editions` runs after every edition."""
+    from villenum import pipeline
+    from villenum.pipeline.notebooks import compares_editions
+
+    found = pipeline.discover(paths.NOTEBOOKS, only)
+    notebooks = [nb for nb in found if not compares_editions(nb)]
+    if only and len(notebooks) < len(found):
+        names = ", ".join(nb.name for nb in found if nb not in notebooks)
+        raise RunError(f"{names} compares the editions, not one wave: run `python -m villenum reproduce --editions`")
+    return notebooks
+
+
+def run_wave(args: argparse.Namespace) -> tuple[int, Path, Path]:
+    """Validate the wave's survey, run its notebooks, write the report; return (exit code, result tables
+    directory, report directory)."""
     from villenum import pipeline
 
     if args.jobs < 1:
         raise RunError(f"--jobs {args.jobs}: at least 1 notebook at a time")
-    notebooks = pipeline.discover(paths.NOTEBOOKS, args.only)
+    notebooks = wave_notebooks(args.only)
     extra = dict(pipeline.split_assignment(p) for p in args.parameter)
     output_dir, report_dir = _directories(args, _experiment(args, pipeline.changed_parameters(notebooks, extra)))
     survey = args.survey_dir
+    if survey is None and "survey_dir" not in extra:
+        from villenum.editions_run import why_not_run
+
+        if why_not_run(args.wave):
+            compared = "; `python -m villenum reproduce --editions` compares its published figures" \
+                if paths.published_dir(args.wave).is_dir() else ""
+            raise RunError(f"{why_not_run(args.wave).split(': not run')[0]}: nothing to run (--survey-dir to give "
+                           f"its data){compared}")
     if survey is None and "survey_dir" not in extra and paths.assumptions_file(args.wave).is_file():
         survey = pipeline.generate(args.wave, if_stale=True)
     common = {
@@ -105,7 +142,7 @@ def reproduce(args: argparse.Namespace) -> int:
     outcomes = pipeline.run(notebooks, common, extra, report_dir=report_dir, output_dir=output_dir, jobs=args.jobs,
                             force=args.force, kernel=args.kernel, progress=not args.quiet,
                             on_work=None if args.only else _import_report_soon)
-    return _conclude(args, outcomes, report_dir, output_dir, {**common, **extra})
+    return _conclude(args, outcomes, report_dir, output_dir, {**common, **extra}), output_dir, report_dir
 
 
 def _conclude(args: argparse.Namespace, outcomes: list, report_dir: Path, output_dir: Path, params: dict) -> int:
@@ -134,7 +171,7 @@ def _stale(outcomes: list) -> str:
 
     ran = {o.notebook for o in outcomes}
     try:
-        stages = {nb.name: pipeline.read_notebook(nb).stage for nb in pipeline.discover(paths.NOTEBOOKS)}
+        stages = {nb.name: pipeline.read_notebook(nb).stage for nb in wave_notebooks(None)}
     except RunError:  # another notebook is unreadable: it will say so when it runs
         stages = {}
     first = min((stage for name, stage in stages.items() if name in ran), default=0)

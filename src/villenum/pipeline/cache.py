@@ -21,6 +21,7 @@ from villenum.pipeline.notebooks import finding_name, read_notebook, stage_of
 CACHE = ".cache"  # hidden: never part of a survey's data, ignored by git
 CACHE_FORMAT = 3
 DIR_PARAMETERS = ("survey_dir", "published_dir", "reference_dir")  # directories whose files a notebook reads
+RESULTS_PARAMETER = "results_dirs"  # {wave: directory}: the result tables (*.csv) of other runs a notebook reads
 WHAT = {"notebook": "notebook edited", "parameters": "parameters changed", "inputs": "input files changed",
         "upstream": "tables of an earlier stage changed", "library": "villenum's code changed",
         "environment": "installed packages or kernel changed", "python": "Python changed"}
@@ -94,7 +95,9 @@ def input_files(params: dict) -> list[Path]:
 
     An empty directory parameter means the wave's default. The published figures of every edition are inputs
     of a notebook given a published directory (a wave without its own is judged against 2013's claims, and
-    claims across editions read other editions' figures); so is the questionnaire the survey is read with.
+    claims across editions read other editions' figures); so is the questionnaire the survey is read with. A
+    notebook comparing editions reads the result tables of each edition's run (`results_dirs`) and every
+    edition's questionnaire.
     """
     files: list[Path] = []
     wave = str(params.get("wave") or paths.DEFAULT_WAVE)
@@ -108,6 +111,10 @@ def input_files(params: dict) -> list[Path]:
             files += [f for f in fingerprint.tree(paths.RAW / "published") if f not in files]
         if name == "survey_dir":
             files.append(paths.find_questionnaire(wave, directory))
+    for directory in sorted((params.get(RESULTS_PARAMETER) or {}).values()):
+        files += sorted(p for p in Path(directory).glob("*.csv") if p.is_file())
+    if RESULTS_PARAMETER in params:
+        files += [p for p in sorted(paths.RAW.glob("questionnaires/*.toml")) if p not in files]
     return files
 
 

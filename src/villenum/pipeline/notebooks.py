@@ -6,7 +6,9 @@ pipeline and the report need to know, so that nobody reads its source text for i
 - `villenum_stage`: notebooks of a later stage read the result tables of earlier ones (default 1);
 - `villenum_findings`: the findings (scorecard `finding` values) whose claims the notebook evaluates;
 - `villenum_exploratory`: true for a finding with no published statement (no claim, no verdict: the report
-  says so).
+  says so);
+- `villenum_scope`: `"editions"` for a notebook that compares the editions (it reads every edition's results and
+  runs after them, with `reproduce --editions`, never in one wave's run); default `"wave"`.
 
 (The figures a notebook saves are marked at run time, in the metadata of the output that shows them: see
 `Context.save_figure` and `report.FIGURE_KEY`.)
@@ -26,6 +28,8 @@ from villenum.pipeline.outcome import RunError
 STAGE_KEY = "villenum_stage"
 FINDINGS_KEY = "villenum_findings"
 EXPLORATORY_KEY = "villenum_exploratory"
+SCOPE_KEY = "villenum_scope"
+WAVE_SCOPE, EDITIONS_SCOPE = "wave", "editions"
 PARTIAL_SUFFIX = ".partial.ipynb"
 
 
@@ -42,6 +46,7 @@ class Notebook:
     imports: list[str] = field(default_factory=list)
     findings: list[str] = field(default_factory=list)
     exploratory: bool = False
+    scope: str = WAVE_SCOPE
 
 
 _READ: dict[tuple[str, int, int], Notebook] = {}
@@ -77,8 +82,11 @@ def _parse(path: Path, raw: bytes) -> Notebook:
     tagged = [c for c in cells if "parameters" in c.get("metadata", {}).get("tags", [])]
     params, error = _parameters(path, tagged)
     code = [c for c in cells if c.get("cell_type") == "code" and c not in tagged]
+    scope = meta.get(SCOPE_KEY, WAVE_SCOPE)
+    if scope not in (WAVE_SCOPE, EDITIONS_SCOPE):
+        raise RunError(f"{path.name}: metadata {SCOPE_KEY}={scope!r} is not {WAVE_SCOPE!r} or {EDITIONS_SCOPE!r}")
     return Notebook(path, hashlib.sha256(raw).hexdigest(), stage, params, error, _leading_imports(code),
-                    [str(f) for f in meta.get(FINDINGS_KEY, [])], meta.get(EXPLORATORY_KEY) is True)
+                    [str(f) for f in meta.get(FINDINGS_KEY, [])], meta.get(EXPLORATORY_KEY) is True, scope)
 
 
 def _parameters(path: Path, tagged: list[dict]) -> tuple[dict[str, object], str]:
@@ -126,6 +134,11 @@ def discover(notebooks_dir: Path | None = None, only: list[str] | None = None) -
                            f"known: {', '.join(p.name for p in found) or 'none'}")
         found = [p for p in found if p.name[:2] in wanted]
     return found
+
+
+def compares_editions(notebook: Path) -> bool:
+    """Whether a notebook compares the editions (metadata `villenum_scope: "editions"`)."""
+    return read_notebook(notebook).scope == EDITIONS_SCOPE
 
 
 def finding_name(notebook: Path) -> str:
