@@ -46,6 +46,7 @@ pre{background:#f6f8fa;padding:.5rem;overflow-x:auto}.sha{word-break:break-all}
 .legend li{margin:.2rem 0}.muted{color:#59636e;font-size:.85rem}
 img{max-width:100%;height:auto}nav{margin-bottom:1rem}
 .output_stderr pre{background:#fff8e6}.anchor-link{display:none}
+.gloss{color:#59636e;font-size:.85rem}table.villenum-table caption{caption-side:top;padding:.2rem 0}
 """
 
 

@@ -10,7 +10,10 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 
+from villenum.questionnaire import Questionnaire
+
 from villenum import paths
+from villenum.display import Table, category_labels, display_table, vocabulary
 from villenum.figure_style import fr_number, level
 from villenum.pipeline.notebooks import declared_parameters
 from villenum.pipeline.outcome import Outcome, RunError
@@ -43,12 +46,14 @@ VERDICTS_FR = {  # verdict -> (French name, what it means in French)
     "not testable": ("non testable", "les données ne permettent pas de trancher (aucune donnée, ou trop peu)"),
     "skipped": ("non comparé", "aucun chiffre publié pour cette vague à comparer"),
 }
-TERMS = {  # names of measures that the computed text may carry -> French
-    "mean_rank": "rang moyen", "borda": "Borda", "copeland": "Copeland", "first_share": "part classé premier",
-    "sd_rank": "écart-type du rang", "share_of_collectivites": "part des collectivités (%)", "share": "part (%)",
-    "n_projects": "projets", "n_a_l_etude": "projets à l'étude", "panel_size": "taille du panel",
-    "over_100k": "collectivités de plus de 100 000 habitants", "intercommunalites": "intercommunalités",
-    "communes": "communes", "joint_participations": "participations conjointes", "rounds_to": "arrondi à",
+TERMS = vocabulary()["measures"]  # names of measures that the computed text may carry -> French
+EVIDENCE_FR = {  # what a verdict rests on -> French
+    "published aggregates": "chiffres publiés",
+    "reconstruction, built to match: checks the pipeline, not the study":
+        "reconstruction faite pour retrouver ce chiffre : vérifie le calcul, pas l'étude",
+    "reconstruction, illustration only: comes from the assumptions":
+        "reconstruction, illustration seulement : vient des hypothèses",
+    "survey data": "données d'enquête",
 }
 
 
@@ -126,11 +131,44 @@ def french_computed(text: str, glossary: dict[str, str]) -> str:
 def glossary(wave: str, survey_dir: str | None = None) -> dict[str, str]:
     """Code -> French label for every questionnaire field of the wave and every project type of the catalogue
     (codes whose label differs from the code)."""
-    from villenum.flagship import load_catalogue
     from villenum.questionnaire import load_questionnaire
 
-    q = load_questionnaire(str(wave) or paths.DEFAULT_WAVE, survey_dir or None)
-    words = {c: lab for f in ("objective", "domain", "status", "kind") for c, lab in q.labels_fr(f).items()}
-    catalogue = load_catalogue()
-    words.update(zip(catalogue["project_type"], catalogue["label_fr"]))
-    return {c: lab for c, lab in words.items() if c != lab and isinstance(lab, str) and not pd.isna(lab)}
+    words = category_labels(load_questionnaire(str(wave) or paths.DEFAULT_WAVE, survey_dir or None))
+    return {c: lab for c, lab in words.items() if c != lab}
+
+
+def _french_card(card: pd.DataFrame, words: dict[str, str]) -> pd.DataFrame:
+    """The scorecard's verdict, evidence and computed text in French (the CSV keeps them as computed)."""
+    return card.assign(verdict=card["verdict"].map(lambda v: VERDICTS_FR.get(v, (v,))[0]),
+                       evidence=card["evidence"].map(lambda e: EVIDENCE_FR.get(e, e)),
+                       computed=card["computed"].map(lambda t: french_computed(str(t), words)))
+
+
+def scorecard_table(card: pd.DataFrame, questionnaire: Questionnaire) -> Table:
+    """The scorecard as a notebook shows it: the published claim, computed values, support, verdict and why, in
+    French."""
+    words = {c: lab for c, lab in category_labels(questionnaire).items() if c != lab}
+    columns = ["claim_fr", "computed", "support", "verdict", "explanation"]
+    return display_table(_french_card(card, words), questionnaire, columns, kinds={"verdict": "text"},
+                         headers={"support": "Soutien"}, quoted=("claim_fr",))
+
+
+def verdict_counts(card: pd.DataFrame, questionnaire: Questionnaire) -> Table:
+    """How many claims get each verdict, by what the verdict rests on, in French."""
+    counts = _french_card(card, {}).groupby(["verdict", "evidence"]).size().rename("claims").reset_index()
+    return display_table(counts, questionnaire, kinds={"verdict": "text", "evidence": "text"})
+
+
+def statements(card: pd.DataFrame, questionnaire: Questionnaire) -> str:
+    """The closing sentences of a notebook, in French (Markdown with the quotes marked `quote`): each published
+    statement, what the data give, and the verdict; for a finding without claims, the sentence that says so."""
+    from villenum.scorecard import NO_CLAIM
+
+    if card.empty:
+        return NO_CLAIM
+    words = {c: lab for c, lab in category_labels(questionnaire).items() if c != lab}
+    fr = _french_card(card, words)
+    esc = lambda text: html.escape(str(text), quote=False)  # noqa: E731
+    return "\n".join(f'- <span class="quote">« {esc(r.claim_fr)} »</span> ({esc(r.sources.replace(";", ", "))})'
+                     f" — calculé : {esc(r.computed)} → **{esc(r.verdict)}**. {esc(r.explanation)}"
+                     for r in fr.itertuples(index=False))
