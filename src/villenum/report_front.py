@@ -1,5 +1,6 @@
 """What the report's front page shows a French reader: the run's parameters (paths relative to the repository),
-the scorecard's headers, verdicts and computed text in French, the English kept as a gloss (title attribute)."""
+the scorecard's headers, verdicts and computed text in French, the English kept as a gloss (title attribute); and
+the scorecard as the notebooks show it (`scorecard_table`, `verdict_counts`, the closing `statements`)."""
 
 from __future__ import annotations
 
@@ -10,13 +11,12 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 
-from villenum.questionnaire import Questionnaire
-
 from villenum import paths
 from villenum.display import Table, category_labels, display_table, vocabulary
 from villenum.figure_style import fr_number, level
 from villenum.pipeline.notebooks import declared_parameters
 from villenum.pipeline.outcome import Outcome, RunError
+from villenum.questionnaire import Questionnaire
 
 PARAMETERS = {  # name -> French label shown to the reader (the name itself is the gloss)
     "wave": "Vague (édition de l'enquête)",
@@ -54,6 +54,8 @@ EVIDENCE_FR = {  # what a verdict rests on -> French
     "reconstruction, illustration only: comes from the assumptions":
         "reconstruction, illustration seulement : vient des hypothèses",
     "survey data": "données d'enquête",
+    "survey data (no published figures for this wave)": "données d'enquête (aucun chiffre publié pour cette vague)",
+    "none": "aucun : pas de donnée pour en juger",
 }
 
 
