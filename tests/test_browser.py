@@ -171,6 +171,8 @@ def test_report_in_browser(built: Path, driver) -> None:
     for page in pages:
         assert not open_page(driver, page), f"console errors on {page.name}"
         check_notebook_page(page.name, driver.execute_script(PAGE_TEXT_JS), driver.execute_script(HEADERS_JS))
+        shown = driver.execute_script(PARAMS_JS)
+        assert shown.get("wave") == "2013" and "/tmp/" not in "".join(shown.values()), f"{page.name}: parameters {shown}"
         figures += sum(img["src"].startswith("file:") for img in check_links_and_images(driver, page))
     saved = list((built / "figures").glob("*.png"))
     assert figures == len(saved) > 0, "every saved figure is shown, linked, on its notebook's page"

@@ -109,11 +109,11 @@ def _value(name: str, value: object) -> str:
     return str(value)
 
 
-def parameters_html(shown: dict[str, str]) -> str:
-    """The parameters table: French label (the parameter's name as a gloss) and value."""
+def parameters_html(shown: dict[str, str], heading: str = "Paramètres de l'exécution") -> str:
+    """The parameters table: French label (the parameter's name as a gloss) and value, under `heading`."""
     rows = "".join(f'<tr><th title="{html.escape(n)}">{html.escape(PARAMETERS.get(n, n))}</th>'
                    f"<td><code>{html.escape(v)}</code></td></tr>" for n, v in shown.items())
-    return (f'<section id="parameters">\n<h2>Paramètres de l\'exécution</h2>\n'
+    return (f'<section id="parameters">\n<h2>{html.escape(heading)}</h2>\n'
             f"<table><tbody>{rows}</tbody></table>\n</section>")
 
 
