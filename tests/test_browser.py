@@ -102,14 +102,37 @@ PARAMS_JS = ("return Object.fromEntries([...document.querySelectorAll('#paramete
 def check_french_front_page(text: str, params: dict[str, str]) -> None:
     """No questionnaire code (one whose French label differs from it) in the visible text outside the published
     claims (quoted as printed: « transport » is a word there), the run's parameters shown, and no machine path."""
-    q = load_questionnaire("2013")
-    codes = {c for f in ("objective", "domain", "status", "kind") for c, label in q.labels_fr(f).items() if c != label}
-    leaked = sorted(c for c in codes if re.search(rf"(?<![\w-]){re.escape(c)}(?![\w-])", text))
+    leaked = sorted(c for c in questionnaire_codes() if re.search(rf"(?<![\w-]){re.escape(c)}(?![\w-])", text))
     assert not leaked, f"questionnaire codes in the visible text of index.html: {leaked}"
     for name in ("wave", "confidence", "n_boot", "support_boot", "seed", "survey_dir", "published_dir"):
         assert params.get(name), f"parameter {name} not shown on the front page: {params}"
     assert params["confidence"] == "95\u202f%" and params["wave"] == "2013"
     assert str(paths.ROOT) not in text and "/tmp/" not in text, "a machine path on the front page"
+
+
+PAGE_TEXT_JS = ("const b = document.body.cloneNode(true); "
+                "b.querySelectorAll('.quote, [lang=\"en\"], code, nav').forEach(e => e.remove()); "
+                "return b.textContent;")  # what a reader reads, but quotes as printed, English glosses, inline code and links
+HEADERS_JS = "return [...document.querySelectorAll('th')].map(th => th.textContent.trim());"
+RAW_FLOAT = re.compile(r"\d+\.\d{4,}")  # 63.636364, 2.750047e-05: a number nobody rounded for the reader
+
+
+def questionnaire_codes(wave: str = "2013") -> set[str]:
+    """The wave's category codes whose French label differs from the code: they must never reach a reader."""
+    q = load_questionnaire(wave)
+    return {c for f in ("objective", "domain", "status", "kind") for c, label in q.labels_fr(f).items() if c != label}
+
+
+def check_notebook_page(name: str, text: str, headers: list[str]) -> None:
+    """A notebook page reads in French: no questionnaire code, no raw float, no text cut by pandas (« ... »), no
+    column name as a table header."""
+    leaked = sorted(c for c in questionnaire_codes() if re.search(rf"(?<![\w-]){re.escape(c)}(?![\w-])", text))
+    assert not leaked, f"{name}: questionnaire codes in the visible text: {leaked}"
+    raw = RAW_FLOAT.findall(text)
+    assert not raw, f"{name}: unrounded numbers in the visible text: {raw[:5]}"
+    assert "..." not in text, f"{name}: text cut by « ... » in the visible text"
+    codes = [h for h in headers if re.fullmatch(r"[a-z0-9_]+", h) and "_" in h]
+    assert not codes, f"{name}: column names as table headers: {codes}"
 
 
 def full_page_png(driver) -> bytes:
@@ -149,6 +172,9 @@ def test_report_in_browser(built: Path, driver) -> None:
     figures = 0
     for page in pages:
         assert not open_page(driver, page), f"console errors on {page.name}"
+        check_notebook_page(page.name, driver.execute_script(PAGE_TEXT_JS), driver.execute_script(HEADERS_JS))
+        shown = driver.execute_script(PARAMS_JS)
+        assert shown.get("wave") == "2013" and "/tmp/" not in "".join(shown.values()), f"{page.name}: parameters {shown}"
         figures += sum(img["src"].startswith("file:") for img in check_links_and_images(driver, page))
     saved = list((built / "figures").glob("*.png"))
     assert figures == len(saved) > 0, "every saved figure is shown, linked, on its notebook's page"

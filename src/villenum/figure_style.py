@@ -11,11 +11,14 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 THIN_NBSP = "\u202f"  # narrow no-break space, before % and as thousands separator (French typography)
 
 
-def fr_number(value: float, decimals: int = 1) -> str:
-    """`value` written the French way: at most `decimals` decimals (trailing zeros dropped), decimal comma,
-    narrow no-break space between thousands, true minus sign (e.g. 12 500,5 ; −0,5)."""
+def fr_number(value: float, decimals: int = 1, fixed: bool = False) -> str:
+    """`value` written the French way: at most `decimals` decimals (trailing zeros dropped; exactly `decimals` if
+    `fixed`, as in a table column), decimal comma, narrow no-break space between thousands, true minus sign
+    (e.g. 12 500,5 ; −0,5). A value that rounds to zero is written without sign."""
     text = f"{value:,.{decimals}f}" if decimals else f"{value:,.0f}"
-    if "." in text:
+    if text.lstrip("-").strip("0.,") == "":
+        text = text.lstrip("-")
+    if "." in text and not fixed:
         text = text.rstrip("0").rstrip(".")
     text = text.replace(",", THIN_NBSP).replace(".", ",")
     return "0" if text in ("-0", "") else text.replace("-", "\u2212")

@@ -46,6 +46,7 @@ pre{background:#f6f8fa;padding:.5rem;overflow-x:auto}.sha{word-break:break-all}
 .legend li{margin:.2rem 0}.muted{color:#59636e;font-size:.85rem}
 img{max-width:100%;height:auto}nav{margin-bottom:1rem}
 .output_stderr pre{background:#fff8e6}.anchor-link{display:none}
+.gloss{color:#59636e;font-size:.85rem}table.villenum-table caption{caption-side:top;padding:.2rem 0}
 """
 
 
@@ -112,7 +113,8 @@ def notebook_title(nb: nbformat.NotebookNode, default: str) -> str:
 
 
 def notebook_page(executed: Path, report_dir: Path, figure_dir: Path) -> tuple[Path, str]:
-    """Write `<report_dir>/<stem>.html` from an executed notebook (code hidden); return its path and title."""
+    """Write `<report_dir>/<stem>.html` from an executed notebook (code hidden, its parameters in a table at the
+    end); return its path and title."""
     from nbconvert import HTMLExporter
 
     nb = nbformat.read(executed, as_version=4)
@@ -124,8 +126,10 @@ def notebook_page(executed: Path, report_dir: Path, figure_dir: Path) -> tuple[P
     code = (f' · <a href="{html.escape(source)}">carnet exécuté, avec son code ({html.escape(executed.name)})</a>'
             if source else "")
     nav = f'<nav><a href="index.html">← Sommaire du rapport</a>{code}</nav>\n'
+    shown = run_parameters([Outcome(executed.name, "ran", executed)], {})
+    params = parameters_html(shown, "Paramètres de ce carnet") if shown else ""
     target = report_dir / f"{executed.stem}.html"
-    write_atomic(target, page(title, nav + body))
+    write_atomic(target, page(title, nav + body + params))
     return target, title
 
 

@@ -1,5 +1,6 @@
 """What the report's front page shows a French reader: the run's parameters (paths relative to the repository),
-the scorecard's headers, verdicts and computed text in French, the English kept as a gloss (title attribute)."""
+the scorecard's headers, verdicts and computed text in French, the English kept as a gloss (title attribute); and
+the scorecard as the notebooks show it (`scorecard_table`, `verdict_counts`, the closing `statements`)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,11 @@ import nbformat
 import pandas as pd
 
 from villenum import paths
+from villenum.display import Table, category_labels, display_table, vocabulary
 from villenum.figure_style import fr_number, level
 from villenum.pipeline.notebooks import declared_parameters
 from villenum.pipeline.outcome import Outcome, RunError
+from villenum.questionnaire import Questionnaire
 
 PARAMETERS = {  # name -> French label shown to the reader (the name itself is the gloss)
     "wave": "Vague (édition de l'enquête)",
@@ -43,12 +46,16 @@ VERDICTS_FR = {  # verdict -> (French name, what it means in French)
     "not testable": ("non testable", "les données ne permettent pas de trancher (aucune donnée, ou trop peu)"),
     "skipped": ("non comparé", "aucun chiffre publié pour cette vague à comparer"),
 }
-TERMS = {  # names of measures that the computed text may carry -> French
-    "mean_rank": "rang moyen", "borda": "Borda", "copeland": "Copeland", "first_share": "part classé premier",
-    "sd_rank": "écart-type du rang", "share_of_collectivites": "part des collectivités (%)", "share": "part (%)",
-    "n_projects": "projets", "n_a_l_etude": "projets à l'étude", "panel_size": "taille du panel",
-    "over_100k": "collectivités de plus de 100 000 habitants", "intercommunalites": "intercommunalités",
-    "communes": "communes", "joint_participations": "participations conjointes", "rounds_to": "arrondi à",
+TERMS = vocabulary()["measures"]  # names of measures that the computed text may carry -> French
+EVIDENCE_FR = {  # what a verdict rests on -> French
+    "published aggregates": "chiffres publiés",
+    "reconstruction, built to match: checks the pipeline, not the study":
+        "reconstruction faite pour retrouver ce chiffre : vérifie le calcul, pas l'étude",
+    "reconstruction, illustration only: comes from the assumptions":
+        "reconstruction, illustration seulement : vient des hypothèses",
+    "survey data": "données d'enquête",
+    "survey data (no published figures for this wave)": "données d'enquête (aucun chiffre publié pour cette vague)",
+    "none": "aucun : pas de donnée pour en juger",
 }
 
 
@@ -102,11 +109,11 @@ def _value(name: str, value: object) -> str:
     return str(value)
 
 
-def parameters_html(shown: dict[str, str]) -> str:
-    """The parameters table: French label (the parameter's name as a gloss) and value."""
+def parameters_html(shown: dict[str, str], heading: str = "Paramètres de l'exécution") -> str:
+    """The parameters table: French label (the parameter's name as a gloss) and value, under `heading`."""
     rows = "".join(f'<tr><th title="{html.escape(n)}">{html.escape(PARAMETERS.get(n, n))}</th>'
                    f"<td><code>{html.escape(v)}</code></td></tr>" for n, v in shown.items())
-    return (f'<section id="parameters">\n<h2>Paramètres de l\'exécution</h2>\n'
+    return (f'<section id="parameters">\n<h2>{html.escape(heading)}</h2>\n'
             f"<table><tbody>{rows}</tbody></table>\n</section>")
 
 
@@ -126,11 +133,44 @@ def french_computed(text: str, glossary: dict[str, str]) -> str:
 def glossary(wave: str, survey_dir: str | None = None) -> dict[str, str]:
     """Code -> French label for every questionnaire field of the wave and every project type of the catalogue
     (codes whose label differs from the code)."""
-    from villenum.flagship import load_catalogue
     from villenum.questionnaire import load_questionnaire
 
-    q = load_questionnaire(str(wave) or paths.DEFAULT_WAVE, survey_dir or None)
-    words = {c: lab for f in ("objective", "domain", "status", "kind") for c, lab in q.labels_fr(f).items()}
-    catalogue = load_catalogue()
-    words.update(zip(catalogue["project_type"], catalogue["label_fr"]))
-    return {c: lab for c, lab in words.items() if c != lab and isinstance(lab, str) and not pd.isna(lab)}
+    words = category_labels(load_questionnaire(str(wave) or paths.DEFAULT_WAVE, survey_dir or None))
+    return {c: lab for c, lab in words.items() if c != lab}
+
+
+def _french_card(card: pd.DataFrame, words: dict[str, str]) -> pd.DataFrame:
+    """The scorecard's verdict, evidence and computed text in French (the CSV keeps them as computed)."""
+    return card.assign(verdict=card["verdict"].map(lambda v: VERDICTS_FR.get(v, (v,))[0]),
+                       evidence=card["evidence"].map(lambda e: EVIDENCE_FR.get(e, e)),
+                       computed=card["computed"].map(lambda t: french_computed(str(t), words)))
+
+
+def scorecard_table(card: pd.DataFrame, questionnaire: Questionnaire) -> Table:
+    """The scorecard as a notebook shows it: the published claim, computed values, support, verdict and why, in
+    French."""
+    words = {c: lab for c, lab in category_labels(questionnaire).items() if c != lab}
+    columns = ["claim_fr", "computed", "support", "verdict", "explanation"]
+    return display_table(_french_card(card, words), questionnaire, columns, kinds={"verdict": "text"},
+                         headers={"support": "Soutien"}, quoted=("claim_fr",))
+
+
+def verdict_counts(card: pd.DataFrame, questionnaire: Questionnaire) -> Table:
+    """How many claims get each verdict, by what the verdict rests on, in French."""
+    counts = _french_card(card, {}).groupby(["verdict", "evidence"]).size().rename("claims").reset_index()
+    return display_table(counts, questionnaire, kinds={"verdict": "text", "evidence": "text"})
+
+
+def statements(card: pd.DataFrame, questionnaire: Questionnaire) -> str:
+    """The closing sentences of a notebook, in French (Markdown with the quotes marked `quote`): each published
+    statement, what the data give, and the verdict; for a finding without claims, the sentence that says so."""
+    from villenum.scorecard import NO_CLAIM
+
+    if card.empty:
+        return NO_CLAIM
+    words = {c: lab for c, lab in category_labels(questionnaire).items() if c != lab}
+    fr = _french_card(card, words)
+    esc = lambda text: html.escape(str(text), quote=False)  # noqa: E731
+    return "\n".join(f'- <span class="quote">« {esc(r.claim_fr)} »</span> ({esc(r.sources.replace(";", ", "))})'
+                     f" — calculé : {esc(r.computed)} → **{esc(r.verdict)}**. {esc(r.explanation)}"
+                     for r in fr.itertuples(index=False))
