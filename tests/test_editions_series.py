@@ -112,8 +112,9 @@ def test_empty_editions_give_empty_tables_not_errors():
 def test_french_view_and_sentences():
     view = tx.french_view(pd.DataFrame({"category": ["x"], "value": [12.345], "same_rank": pd.array([pd.NA], "boolean"),
                                         "verdict": ["reproduced"]}), {"x": "Iks"}, decimals=1)
-    assert view.iloc[0].tolist() == ["Iks", "12,3", "—", "reproduit"]
-    assert list(view.columns) == ["Catégorie", "Valeur", "Même rang", "Verdict"]
+    assert view.frame.iloc[0].tolist() == ["Iks", "12,3", "—", "reproduit"]
+    assert list(view.frame.columns) == ["Catégorie", "Valeur", "Même rang", "Verdict"]
+    assert view.numeric == ("Valeur",) and "<th" in view.to_html() and ">0<" not in view.to_html()  # no index
     assert tx.panel_sentence(ed.panel_sizes(PUBLISHED, COMPUTED)).startswith("Panels publiés : 4 collectivités en a, 6 en b.")
     assert "b (pourquoi)" in tx.missing_sentence(["a", "b"], {"b": "pourquoi"})
     assert ordinal(1) == "1er" and ordinal(3) == "3e"

@@ -92,3 +92,31 @@ def test_support_of_an_order_claim_with_the_scorecard_helpers():
     assert share == support(survey, borda, lambda b: order_holds(b, order), n_boot=30, seed=4)
     tied = support(survey, borda, lambda b: order_holds(b.clip(upper=0), order), n_boot=5, seed=4)
     assert tied == 0.0  # every score tied at 0: a strict order never holds
+
+
+def test_a_count_of_the_surveyed_records_is_judged_exactly_not_resampled():
+    """« N projets ont été étudiés » describes the surveyed records: its support over resamples of collectivités
+    (a total that changes with every resample) is not measured, the verdict is the exact count's, and the sentence
+    says so. The same claim without `resample=no` gets a support, and fails in most resamples."""
+    from villenum.claims import check_claims
+    from villenum.domains import domain_counts, projects_per_collectivite
+    from villenum.errors import InputError
+    from villenum.scorecard import build_scorecard
+
+    survey = load_survey(DEMO)
+    q = survey.questionnaire
+    total = len(survey.projects)
+    params = f"table=domains_per_collectivite; column=n_projects; agg=sum; op===; target={total}; what=projets"
+    claims = pd.DataFrame({"claim_id": ["counted", "resampled"], "finding": ["domains"] * 2,
+                           "claim_fr": [f"{total} projets."] * 2, "sources": ["X"] * 2, "kind": ["value"] * 2,
+                           "params": [params + "; resample=no", params]})
+    results = {"domains_counts": domain_counts(survey.projects, q),
+               "domains_per_collectivite": projects_per_collectivite(survey.projects, survey.collectivites, q)}
+    card = build_scorecard(claims, results, {"figures": pd.DataFrame()}, False, q, survey=survey, n_boot=30,
+                           seed=3).set_index("claim_id")
+    assert card["holds"].astype(bool).all()
+    assert np.isnan(card.at["counted", "support"]) and card.at["counted", "verdict"] == "reproduced"
+    assert "décompte des réponses" in card.at["counted", "explanation"]
+    assert card.at["resampled", "support"] < ROBUST_SUPPORT and card.at["resampled", "verdict"] == "inconclusive"
+    with pytest.raises(InputError, match="resample"):
+        check_claims(claims.assign(params=params + "; resample=maybe"))

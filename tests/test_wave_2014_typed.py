@@ -59,15 +59,15 @@ def scorecard(tmp_path_factory) -> pd.DataFrame:
     return pd.read_csv(tmp / "scorecard.csv").set_index("claim_id")
 
 
-# Each press figure the file agrees with holds on the data; its verdict depends on its support over cluster resamples
-# of collectivités (survey data). A count of the panel is not resampled; an exact total (810 projects, 131/125/115,
-# 371) changes with every resample of collectivités, so it holds in few of them: « inconclusive », as on any survey.
+# Each press figure the file agrees with holds on the data. A count of the surveyed records (the panel, 810 projects,
+# 131/125/115, 371: `resample=no` in claims.csv) is judged exactly; any other claim's verdict depends on its support
+# over cluster resamples of collectivités (survey data).
 EXPECTED = {
     "panel_size_38": "reproduced",
     "panel_population_over_50k": "reproduced",
-    "projects_810": "inconclusive",
-    "domains_counts_transport_education": "inconclusive",
-    "domains_top_three_371": "inconclusive",
+    "projects_810": "reproduced",
+    "domains_counts_transport_education": "reproduced",
+    "domains_top_three_371": "reproduced",
     "domains_top_three": "inconclusive",  # loisirs/culture's 100 against e-citoyenneté's 115: passes it in resamples
     "energie_absent": "reproduced",
     "domains_transport_1_to_17": "reproduced",

@@ -85,6 +85,16 @@ def as_list(value: str | list[str]) -> list[str]:
     return value if isinstance(value, list) else [value]
 
 
+RESAMPLE = ("yes", "no")  # `resample=no`: the claim counts the surveyed records; a resample has other records
+
+
+def resampled(params: str) -> bool:
+    """Whether a claim's support is measured over cluster resamples: not for `resample=no`, a statement about the
+    surveyed records themselves (« 810 projets ont été étudiés »: a total changes with every resample of
+    collectivités, so its support says nothing about the claim)."""
+    return parse_params(params).get("resample", "yes") != "no"
+
+
 def check_claims(claims: pd.DataFrame, file: str = "claims.csv") -> pd.DataFrame:
     """Every claim has a known kind and well-formed params; InputError listing every problem otherwise."""
     problems = []
@@ -93,7 +103,10 @@ def check_claims(claims: pd.DataFrame, file: str = "claims.csv") -> pd.DataFrame
             problems.append(problem(file, "unknown kind of claim", row=row, column="kind", value=claim.kind,
                                     allowed=", ".join(sorted(KINDS))))
         try:
-            parse_params(claim.params)
+            resample = parse_params(claim.params).get("resample", "yes")
+            if resample not in RESAMPLE:
+                problems.append(problem(file, "unknown value of the parameter resample", row=row, column="params",
+                                        value=claim.params, allowed="resample=yes (default) or resample=no"))
         except ValueError as err:
             problems.append(problem(file, f"malformed params: {err}", row=row, column="params", value=claim.params,
                                     allowed="key=value pairs separated by ';', lists as a|b|c (docs/claims.md)"))

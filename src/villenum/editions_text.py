@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from villenum.display import Table
 from villenum.figure_style import fr_number
 
 
@@ -63,12 +64,15 @@ COLUMNS_FR = {"wave": "Édition", "source": "Source", "category": "Catégorie", 
               "computed_ranks": "Rangs calculés (nos données)"}
 
 
-def french_view(frame: pd.DataFrame, labels: dict[str, str] | None = None, decimals: int = 1) -> pd.DataFrame:
-    """A table as the reader sees it: French column names, category codes replaced by their labels, verdicts in
-    French, numbers with a decimal comma (`decimals` at most), booleans as oui/non, missing values as « — »."""
+def french_view(frame: pd.DataFrame, labels: dict[str, str] | None = None, decimals: int = 1) -> Table:
+    """A table as the reader sees it (`display.Table`, shown without the index, nothing cut): French column
+    names, category codes replaced by their labels, verdicts in French, numbers with a decimal comma (`decimals`
+    at most), booleans as oui/non, missing values as « — »."""
     from villenum.report_front import VERDICTS_FR
 
     out = frame.copy()
+    numeric = [COLUMNS_FR.get(c, c) for c in out.columns
+               if pd.api.types.is_numeric_dtype(out[c]) and not pd.api.types.is_bool_dtype(out[c])]
     if "verdict" in out:
         out["verdict"] = out["verdict"].map(lambda v: VERDICTS_FR.get(v, (v,))[0])
     if "category" in out and labels:
@@ -81,4 +85,4 @@ def french_view(frame: pd.DataFrame, labels: dict[str, str] | None = None, decim
             out[column] = ["—" if pd.isna(v) else fr_number(float(v), decimals) for v in values]
         else:
             out[column] = ["—" if pd.isna(v) else v for v in values]
-    return out.rename(columns=COLUMNS_FR)
+    return Table(out.rename(columns=COLUMNS_FR), numeric=tuple(numeric))

@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 
 from villenum import claim_kinds, edition_kinds  # noqa: F401  (register the evaluators)
-from villenum.claims import KINDS, CannotCompute, Evaluation, Inputs, Tables, check_claims, fr_number, parse_params
+from villenum.claims import (KINDS, CannotCompute, Evaluation, Inputs, Tables, check_claims, fr_number, parse_params,
+                             resampled)
 from villenum.findings import FINDINGS, compute
 from villenum.questionnaire import Questionnaire
 from villenum.stats import ROBUST_SUPPORT, cluster_resamples
@@ -69,8 +70,10 @@ def _share(support: float) -> str:
     return f"{fr_number(100 * support)}\u202f%"
 
 
-def explain(ev: Evaluation, evidence: str, outcome: str, support: float, n_boot: int, note: str) -> str:
-    """One French sentence saying why the verdict is what it is."""
+def explain(ev: Evaluation, evidence: str, outcome: str, support: float, n_boot: int, note: str,
+            counted: bool = False) -> str:
+    """One French sentence saying why the verdict is what it is (`counted`: a count of the surveyed records,
+    judged exactly, never resampled)."""
     resampled = "" if np.isnan(support) else f" (elle tient dans {_share(support)} des {n_boot} " \
         "rééchantillonnages des collectivités)"
     if ev.holds is None:
@@ -85,6 +88,9 @@ def explain(ev: Evaluation, evidence: str, outcome: str, support: float, n_boot:
                 f"pas l'étude{resampled}.")
     if outcome == NOT_TESTABLE:
         return "Non testable ici : sur la reconstruction, ce résultat vient des hypothèses, pas d'une enquête."
+    if counted:
+        return (f"L'affirmation {'tient' if ev.holds else 'ne tient pas'} : c'est un décompte des réponses, vérifié "
+                "exactement sur les données (un effectif ne se rééchantillonne pas).")
     threshold = _share(ROBUST_SUPPORT)
     if outcome == INCONCLUSIVE:
         return (f"L'affirmation {'tient' if ev.holds else 'ne tient pas'} dans les données, mais pas de façon "
@@ -92,11 +98,16 @@ def explain(ev: Evaluation, evidence: str, outcome: str, support: float, n_boot:
     return f"L'affirmation {'tient' if ev.holds else 'ne tient pas'} dans les données{resampled} ; seuil : {threshold}."
 
 
+def _is_resampled(claim: tuple) -> bool:
+    return claim.finding in FINDINGS and resampled(claim.params)
+
+
 def claim_support(claims: pd.DataFrame, inputs: Inputs, survey: Survey, n_boot: int, seed: int) -> dict[str, float]:
     """Share (0-1) of cluster resamples of collectivités in which each claim holds (a resample where it cannot be
-    computed counts against it). Claims of findings without resampling (the panel) are left out. The tables of
+    computed counts against it). Claims of findings without resampling (the panel) and claims on the surveyed
+    records themselves (`resample=no`: counts, totals) are left out. The tables of
     a finding are recomputed once per resample (findings.compute) and every claim of the finding judged on them."""
-    wanted = claims[claims["finding"].isin(list(FINDINGS))]
+    wanted = claims[[_is_resampled(c) for c in claims.itertuples(index=False)]]
     hits = dict.fromkeys(wanted["claim_id"], 0)
     if not hits or n_boot < 1:
         return {}
@@ -137,7 +148,8 @@ def build_scorecard(claims: pd.DataFrame, results: Tables, published: Tables | N
         evidence, outcome = verdict(claim.claim_id, ev, reconstruction, bool(published), built_to_match, support)
         rows.append([claim.claim_id, claim.finding, claim.claim_fr, claim.sources, (notebooks or {}).get(claim.finding, ""),
                      ev.computed, ev.holds, support, evidence, outcome,
-                     explain(ev, evidence, outcome, support, n_boot, note), note])
+                     explain(ev, evidence, outcome, support, n_boot, note, counted=not _is_resampled(claim)),
+                     note])
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
