@@ -120,3 +120,11 @@ def test_a_count_of_the_surveyed_records_is_judged_exactly_not_resampled():
     assert card.at["resampled", "support"] < ROBUST_SUPPORT and card.at["resampled", "verdict"] == "inconclusive"
     with pytest.raises(InputError, match="resample"):
         check_claims(claims.assign(params=params + "; resample=maybe"))
+
+
+def test_no_claim_to_resample_gives_no_support():
+    from villenum.claims import Inputs
+    from villenum.scorecard import claim_support
+
+    empty = pd.DataFrame(columns=["claim_id", "finding", "kind", "params"])
+    assert claim_support(empty, Inputs({}, {}, {}, load_questionnaire("2013")), tiny(), n_boot=3, seed=0) == {}

@@ -84,8 +84,11 @@ def explain(ev: Evaluation, evidence: str, outcome: str, support: float, n_boot:
         return (f"Vague sans chiffres publiés : l'affirmation {'tient' if ev.holds else 'ne tient pas'} dans ces "
                 f"données{resampled}.")
     if evidence.startswith("reconstruction, built"):
-        return ("Données reconstruites pour respecter ce chiffre publié : le retrouver vérifie le calcul, "
-                f"pas l'étude{resampled}.")
+        built = "Données reconstruites pour respecter ce chiffre publié : le retrouver vérifie le calcul, pas l'étude"
+        if not np.isnan(support) and support < ROBUST_SUPPORT:  # say why « reproduced » sits beside a low support
+            return (f"{built}. Sur une vraie enquête, ce résultat serait fragile : il ne tient que dans "
+                    f"{_share(support)} des {n_boot} rééchantillonnages des collectivités.")
+        return f"{built}{resampled}."
     if outcome == NOT_TESTABLE:
         return "Non testable ici : sur la reconstruction, ce résultat vient des hypothèses, pas d'une enquête."
     if counted:
@@ -107,7 +110,7 @@ def claim_support(claims: pd.DataFrame, inputs: Inputs, survey: Survey, n_boot: 
     computed counts against it). Claims of findings without resampling (the panel) and claims on the surveyed
     records themselves (`resample=no`: counts, totals) are left out. The tables of
     a finding are recomputed once per resample (findings.compute) and every claim of the finding judged on them."""
-    wanted = claims[[_is_resampled(c) for c in claims.itertuples(index=False)]]
+    wanted = claims[np.array([_is_resampled(c) for c in claims.itertuples(index=False)], dtype=bool)]
     hits = dict.fromkeys(wanted["claim_id"], 0)
     if not hits or n_boot < 1:
         return {}
