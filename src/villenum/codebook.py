@@ -65,12 +65,15 @@ def _spreadsheet_cells(file: str, col: Column, raw: pd.Series, q: Questionnaire)
     Returns the mask of such cells and one problem per cell: no column of the codebook holds them, and a
     formula written back into a result CSV would run when the CSV is opened in a spreadsheet.
     """
-    maybe = raw[_maybe_junk(raw)]  # the regexes below run on these cells only
+    where = _maybe_junk(raw)
+    maybe = raw[where]  # the regexes below run on these cells only
     errors = maybe.str.fullmatch(_SPREADSHEET_ERROR.pattern, case=False).fillna(False).astype(bool)
     formulas = maybe.str.match(_FORMULA.pattern).fillna(False).astype(bool) & ~errors
     if col.kind == "int":  # a signed number is a number, not a formula
         formulas &= ~maybe.str.fullmatch(r"[+-][\d\s\u00a0\u202f.,%]+").fillna(False).astype(bool)
-    errors, formulas = (m.reindex(raw.index, fill_value=False) for m in (errors, formulas))
+    full = np.zeros((2, len(raw)), dtype=bool)  # back onto every cell, by position (any index)
+    full[0, where], full[1, where] = errors.to_numpy(dtype=bool), formulas.to_numpy(dtype=bool)
+    errors, formulas = (pd.Series(f, index=raw.index) for f in full)
     problems = _cell_problems(file, col, errors, raw, "a spreadsheet error value, not data: fix the formula "
                               "that produced it, or type the value", _what_column_holds(col, q))
     problems += _cell_problems(file, col, formulas, raw, "a spreadsheet formula, not data: paste the value "
