@@ -18,7 +18,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-import villenum.io
+import villenum.atomic
 from villenum import cli, paths, pipeline
 from villenum.pipeline import execute as pexecute
 from villenum.pipeline import fingerprint, forkserver, parameters, transaction
@@ -213,7 +213,7 @@ def test_disk_full_when_saving_the_executed_notebook(project, monkeypatch):
 
 
 def test_disk_full_in_write_atomic(project, monkeypatch):
-    # villenum.io.write_atomic's write fails (ENOSPC) when the cache record is written
+    # villenum.atomic.write_atomic's write fails (ENOSPC) when the cache record is written
     before = project.snapshot()
 
     class FullDisk:
@@ -239,7 +239,7 @@ def test_disk_full_in_write_atomic(project, monkeypatch):
 
             return Handle()
 
-    monkeypatch.setattr(villenum.io, "os", FullDisk())
+    monkeypatch.setattr(villenum.atomic, "os", FullDisk())
     code, _, err = project.main("--force", "-p", "label='v2'")
     assert code == cli.EXIT_FAILED
     assert "01_first.ipynb: could not record the cache entry" in err and "No space left on device" in err

@@ -245,4 +245,23 @@ def test_required_literals():
     req = flagship._required_literals
     assert req(re.compile(r"\bvelos?\b|\bcyclables?\b")) == ["velo", "cyclable"]
     assert req(re.compile(r"(?i)portail")) is None and req(re.compile(r"\d+")) is None
-    assert req(re.compile(r"\bsignal(?:er|ements?)\b")) == ["signale"]
+    assert req(re.compile(r"\bsignal(?:er|ements?)\b")) == ["signal"]
+    assert req(re.compile(r"\bwi ?fi\b|(?:hot|access) ?spots?")) == ["wi", "spot"]
+    assert req(re.compile(r"(?:appli|site)(?: mobile| web)+")) is None and req(re.compile(r"(?=wifi)w")) is None
+
+
+def test_spreadsheet_prefilter_keeps_every_cell_the_regexes_match():
+    """codebook._maybe_junk (first characters, at once) flags every cell either spreadsheet regex matches."""
+    from villenum import codebook
+
+    cells = ["#N/A", "#n/d", "ERR:502", "err:502", "eRr:5", "Err", "e", "", "=SUM(A1)", "+A1", "-B2", "@x(",
+             "-5", "+3,5", " =x", "Érr:502", "réalisé", "a=b", "ｅrr:502", "#", "=", "\n=x", "x\n#N/A", "🙂=1"] * 2
+    values = pd.Series(cells + [None], dtype="string", index=pd.RangeIndex(len(cells) + 1) * 2 + 3)
+    flagged = codebook._maybe_junk(values)
+    for cell, flag in zip(values, flagged):
+        if pd.isna(cell):
+            assert not flag
+        elif codebook._SPREADSHEET_ERROR.fullmatch(cell.lower()) or re.fullmatch(
+                codebook._SPREADSHEET_ERROR.pattern, cell, re.IGNORECASE) or codebook._FORMULA.match(cell):
+            assert flag, cell
+    assert codebook._maybe_junk(values.iloc[:0]).shape == (0,)

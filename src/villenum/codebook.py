@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import difflib
+import operator
 import re
 
+import numpy as np
 import pandas as pd
 
 from villenum.questionnaire import Questionnaire
@@ -19,6 +21,7 @@ FALSE = {"false", "0", "non", "no", "faux", "n"}
 _SPREADSHEET_ERROR = re.compile(r"#(N/?A|N/D|REF!|VALUE!|VALEUR!|DIV/0!|NAME\?|NOM\?|NUM!|NOMBRE!|NULL!|NUL!|SPILL!|"
                                 r"CALC!|FIELD!|BLOCKED!|CONNECT!|BUSY!|UNKNOWN!|GETTING_DATA|EPARS!)|Err:\d{3}")
 _FORMULA = re.compile(r"=|[+\-@][A-Za-z_\u00c0-\u017f]+[0-9]*\s*\(|[+\-@]\$?[A-Za-z]{1,3}\$?\d+\b")
+_JUNK_START = re.compile(r"[#=+\-@]|[eE][rR][rR]:")  # how every cell either regex above matches starts
 _MAX_EXACT = 2.0 ** 53  # beyond this a float64 no longer holds every whole number: not a count
 
 
@@ -41,16 +44,36 @@ def _maximum(col: Column, q: Questionnaire) -> float | None:
     return q.rank_scale if col.bound == "rank_scale" else None
 
 
+def _maybe_junk(values: pd.Series) -> np.ndarray:
+    """Mask of the cells `_JUNK_START` matches at their beginning: the only ones the spreadsheet regexes can match.
+
+    Written by hand because pandas' `.str` methods call Python once per cell: the first four characters of every
+    cell go into one fixed-width numpy array, whose code points are compared at once.
+    """
+    texts = values.to_numpy(dtype=object, na_value="")
+    heads = np.array(list(map(operator.itemgetter(slice(0, 4)), texts)), dtype="U4").view(np.uint32)
+    heads = heads.reshape(len(texts), 4) if len(texts) else np.zeros((0, 4), dtype=np.uint32)
+    lower = heads | 0x20  # ASCII letters to lower case (no other code point becomes 'e' or 'r' so)
+    junk = np.isin(heads[:, 0], [ord(c) for c in "#=+-@"])
+    return junk | ((lower[:, 0] == ord("e")) & (lower[:, 1] == ord("r")) & (lower[:, 2] == ord("r"))
+                   & (heads[:, 3] == ord(":")))
+
+
 def _spreadsheet_cells(file: str, col: Column, raw: pd.Series, q: Questionnaire) -> tuple[pd.Series, list[Problem]]:
     """Cells that are a spreadsheet's error value ('#N/A', '#REF!', '#VALEUR!', 'Err:502') or a formula.
 
     Returns the mask of such cells and one problem per cell: no column of the codebook holds them, and a
     formula written back into a result CSV would run when the CSV is opened in a spreadsheet.
     """
-    errors = raw.str.fullmatch(_SPREADSHEET_ERROR.pattern, case=False).fillna(False).astype(bool)
-    formulas = raw.str.match(_FORMULA.pattern).fillna(False).astype(bool) & ~errors
+    where = _maybe_junk(raw)
+    maybe = raw[where]  # the regexes below run on these cells only
+    errors = maybe.str.fullmatch(_SPREADSHEET_ERROR.pattern, case=False).fillna(False).astype(bool)
+    formulas = maybe.str.match(_FORMULA.pattern).fillna(False).astype(bool) & ~errors
     if col.kind == "int":  # a signed number is a number, not a formula
-        formulas &= ~raw.str.fullmatch(r"[+-][\d\s\u00a0\u202f.,%]+").fillna(False).astype(bool)
+        formulas &= ~maybe.str.fullmatch(r"[+-][\d\s\u00a0\u202f.,%]+").fillna(False).astype(bool)
+    full = np.zeros((2, len(raw)), dtype=bool)  # back onto every cell, by position (any index)
+    full[0, where], full[1, where] = errors.to_numpy(dtype=bool), formulas.to_numpy(dtype=bool)
+    errors, formulas = (pd.Series(f, index=raw.index) for f in full)
     problems = _cell_problems(file, col, errors, raw, "a spreadsheet error value, not data: fix the formula "
                               "that produced it, or type the value", _what_column_holds(col, q))
     problems += _cell_problems(file, col, formulas, raw, "a spreadsheet formula, not data: paste the value "

@@ -35,43 +35,70 @@ def _compile(pattern: object, project_type: str) -> re.Pattern | None:
         raise ValueError(f"{CATALOGUE_FILE}: keywords of {project_type!r} are not a valid regex: {err}") from err
 
 
+_SPECIAL = set("\\.^$*+?{}[]|()")
+
+
 def _required_literals(rx: re.Pattern) -> list[str] | None:
     """Strings one of which every match of `rx` contains, or None if unsure (then every label is searched).
 
-    E.g. r"\bvelos?\b|\bcyclables?\b" -> ["velo", "cyclable"]: from runs of plain literal characters, through
-    groups, alternatives and repeats of at least one; case-insensitive patterns -> None.
+    E.g. r"\bvelos?\b|\bcyclables?\b" -> ["velo", "cyclable"]. Written by hand for the catalogue's small
+    grammar (plain characters, `\b`, `?`, `|`, `(?:...)`) because the standard library's regex parser is
+    private (`re._parser`); any other construct, or a flag, gives None.
     """
-    if rx.flags & re.IGNORECASE:
+    if rx.flags & (re.IGNORECASE | re.VERBOSE) or not isinstance(rx.pattern, str):
         return None
     try:
-        from re import _parser
-        return _literals_of(_parser.parse(rx.pattern, rx.flags), _parser)
-    except Exception:  # noqa: BLE001 - an unexpected parse tree: no shortcut
+        literals, end = _alternatives(rx.pattern, 0)
+    except ValueError:
         return None
+    return literals if end == len(rx.pattern) else None
 
 
-def _literals_of(sequence, sre) -> list[str] | None:
-    """`_required_literals` of a parsed sequence: the best requirement among its items (all must match)."""
+def _alternatives(pattern: str, i: int) -> tuple[list[str] | None, int]:
+    """Required literals of the alternatives from `pattern[i]` up to a ')' or the end, and where they stop."""
+    branches = []
+    while True:
+        literals, i = _sequence(pattern, i)
+        branches.append(literals)
+        if i < len(pattern) and pattern[i] == "|":
+            i += 1
+            continue
+        if any(b is None for b in branches):
+            return None, i
+        return [x for b in branches for x in b], i
+
+
+def _sequence(pattern: str, i: int) -> tuple[list[str] | None, int]:
+    """The best requirement of one alternative (all its items must match): the one with the longest shortest
+    string, from runs of plain characters and non-optional groups. Raises ValueError on a construct it does not
+    read."""
     options, run = [], ""
-    for op, av in sequence:
-        if op is sre.LITERAL:
-            run += chr(av)
+    while i < len(pattern) and pattern[i] not in "|)":
+        group = pattern.startswith("(?:", i)
+        if group:
+            item, i = _alternatives(pattern, i + 3)
+            if not pattern.startswith(")", i):
+                raise ValueError("unclosed group")
+            i += 1
+        elif pattern.startswith("\\b", i):
+            item, i = None, i + 2
+        elif pattern[i] in _SPECIAL:
+            raise ValueError(pattern[i])
+        else:
+            item, i = pattern[i], i + 1
+        optional = pattern.startswith("?", i)
+        i += optional
+        if not group and item is not None and not optional:
+            run += item
             continue
         if run:
             options.append([run])
             run = ""
-        if op is sre.BRANCH:
-            alternatives = [_literals_of(alt, sre) for alt in av[1]]
-            if alternatives and all(a is not None for a in alternatives):
-                options.append([x for a in alternatives for x in a])
-        elif op is sre.SUBPATTERN and not av[1] and not av[2]:  # a group without inline flags
-            options.append(_literals_of(av[3], sre))
-        elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT) and av[0] >= 1:
-            options.append(_literals_of(av[2], sre))
+        if group and item and not optional:
+            options.append(item)
     if run:
         options.append([run])
-    options = [o for o in options if o]
-    return max(options, key=lambda o: min(len(x) for x in o)) if options else None
+    return (max(options, key=lambda o: min(len(x) for x in o)) if options else None), i
 
 
 class _Labels:
@@ -83,6 +110,7 @@ class _Labels:
         self.present = np.flatnonzero(is_text)
         present = self.texts[self.present]
         self.joined = None
+        self.found: dict[str, np.ndarray] = {}
         if not any("\n" in x for x in present):
             self.joined = "\n".join(present)
             lengths = np.fromiter((len(x) + 1 for x in present), dtype=np.int64, count=len(present))
@@ -90,10 +118,17 @@ class _Labels:
 
     def containing(self, literals: list[str]) -> np.ndarray:
         """Positions of the labels that contain at least one of `literals`."""
-        found = [np.fromiter((m.start() for m in re.finditer(re.escape(x), self.joined)), dtype=np.int64)
-                 for x in dict.fromkeys(literals)]
-        hits = np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
-        return self.present[np.unique(np.searchsorted(self.starts, hits, side="right") - 1)]
+        found = [self._with(x) for x in dict.fromkeys(literals)]
+        return self.present[np.unique(np.concatenate(found))] if found else self.present[:0]
+
+    def _with(self, literal: str) -> np.ndarray:
+        """Which labels (positions in `present`) contain `literal`, found once per literal (types share some)."""
+        if literal not in self.found:
+            pieces = self.joined.split(literal)  # its occurrences, from the lengths of the pieces between them
+            lengths = np.fromiter(map(len, pieces[:-1]), dtype=np.int64, count=len(pieces) - 1) + len(literal)
+            at = np.cumsum(lengths) - len(literal)
+            self.found[literal] = np.unique(np.searchsorted(self.starts, at, side="right") - 1)
+        return self.found[literal]
 
 
 def _contains(labels: pd.Series | _Labels, pattern: object, project_type: str) -> np.ndarray:

@@ -1,14 +1,12 @@
-"""Robust CSV reading (separator, header, structure) and atomic writing; text decoding is in villenum.encoding,
-numbers in villenum.numbers."""
+"""Robust CSV reading (separator, header, structure); text decoding is in villenum.encoding, numbers in
+villenum.numbers, atomic writing in villenum.atomic (re-exported here)."""
 
 from __future__ import annotations
 
 import codecs
 import csv
 import io
-import os
 import re
-import secrets
 import unicodedata
 import warnings
 from collections import Counter
@@ -17,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from villenum.atomic import write_atomic, write_csv_atomic  # noqa: F401 - re-exported (their former home)
 from villenum.encoding import _decode, decode_bytes  # noqa: F401 - decode_bytes re-exported
 from villenum.errors import InputError, Problem, problem
 from villenum.numbers import _parse_numbers, number_issue, parse_french_number  # noqa: F401 - re-exported
@@ -275,38 +274,3 @@ def _read_careful(text: str, file: str, sep: str) -> pd.DataFrame:
         index = pd.RangeIndex(len(index))
     frame = pd.DataFrame(cells, columns=header, index=index, dtype="string")
     return frame.apply(lambda col: col.str.strip().replace("", pd.NA)) if len(frame) else frame
-
-
-def _create_temporary(path: Path) -> tuple[int, str]:
-    """A new hidden `.NAME.XXXX.tmp` beside `path`, opened for writing, with the usual permissions: created
-    with mode 0666 so that the OS applies the process umask (mkstemp's 0600 would need the umask read, and
-    `os.umask` both reads and sets it, process-wide)."""
-    while True:
-        tmp = str(path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp")
-        try:
-            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), tmp
-        except FileExistsError:
-            continue
-
-
-def write_atomic(path: str | Path, data: bytes | str) -> Path:
-    """Write bytes or text to `path` through a temporary file in the same folder, then rename."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    payload = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = _create_temporary(path)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
-
-
-def write_csv_atomic(frame: pd.DataFrame, path: str | Path) -> Path:
-    """Write a DataFrame as UTF-8 CSV (LF line ends, no index) atomically; byte-stable for equal frames."""
-    return write_atomic(path, frame.to_csv(index=False, lineterminator="\n"))

@@ -28,21 +28,16 @@ import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Protocol
 
-
-def write_atomic(path: Path, data: str | bytes) -> Path:
-    """villenum.io.write_atomic, imported when first needed (the command line stays free of pandas)."""
-    from villenum.io import write_atomic as write
-
-    return write(path, data)
+from villenum.atomic import write_atomic
+from villenum.scaffold_claims import CLAIMS, DATAPACKAGE, add_claim, remove_claims, set_enum  # noqa: F401 - re-exported
 
 
 SCAFFOLD_KEY = "villenum_scaffold"  # notebook metadata: "new-finding" marks what remove-finding may delete
 TEMPLATES = Path(__file__).parent / "data" / "templates"
 NAME = re.compile(r"^[a-z][a-z0-9]{1,29}$")  # no underscore: `<name>_` then prefixes this finding's files only
 NUMBER = re.compile(r"^[0-9]{2}$")
-CLAIMS = Path("data/raw/published/2013/claims.csv")
-DATAPACKAGE = Path("data/raw/datapackage.json")
 OUTPUT_ROOTS = ("data/processed", "reports")
 
 
@@ -158,7 +153,7 @@ def new_finding(root: Path, number: str, name: str, exploratory: bool = False) -
     write_atomic(f.notebook, notebook_bytes(f.number, f.name, exploratory))
     written = [f.module, f.test, f.notebook]
     if not exploratory:
-        written += [add_claim(f), set_enum(f.root, f.name, add=True)]
+        written += [add_claim(f.root, f.name), set_enum(f.root, f.name, add=True)]
     return written
 
 
@@ -175,7 +170,7 @@ def remove_finding(root: Path, number: str, name: str, force: bool = False) -> l
     for path in gone:
         path.unlink()
     enum = set_enum(f.root, f.name, add=False)
-    return gone + remove_claims(f) + ([enum] if enum else [])
+    return gone + remove_claims(f.root, f.name) + ([enum] if enum else [])
 
 
 def outputs(f: Finding) -> list[Path]:
@@ -190,75 +185,14 @@ def outputs(f: Finding) -> list[Path]:
     return found
 
 
-def _source_of(root: Path, figure_id: str) -> tuple[str, str]:
-    """(sources, source_urls) of a published figure of 2013's panel table."""
-    with (root / "data" / "raw" / "published" / "2013" / "panel.csv").open(encoding="utf-8", newline="") as fh:
-        row = next(r for r in csv.DictReader(fh) if r["figure_id"] == figure_id)
-    return row["sources"], row["source_urls"]
+class Subcommands(Protocol):
+    """What `argparse.ArgumentParser.add_subparsers` returns, as far as `add_parsers` uses it."""
+
+    def add_parser(self, name: str, **kwargs: Any) -> argparse.ArgumentParser:
+        """A new sub-command's parser."""
 
 
-def add_claim(f: Finding) -> Path:
-    """Append the template claim row of the finding to 2013's claims.csv; return its path."""
-    path = f.root / CLAIMS
-    sources, urls = _source_of(f.root, "panel_size")
-    row = [f"{f.name}_template", f.name,
-           "L'étude porte sur 24 collectivités (modèle écrit par new-finding : remplacez-le par l'énoncé publié "
-           "du résultat).",
-           "TEMPLATE written by new-finding: the panel size recomputed from the placeholder table; replace with "
-           "this finding's published statement(s).",
-           "value", f"table={f.name}_counts; column=n_collectivites; agg=sum; op===; target=published:panel:panel_size; "
-           "what=collectivités", sources, urls,
-           "Template row written by `python -m villenum new-finding` (docs/claims.md): replace it."]
-    text = path.read_text(encoding="utf-8")
-    line = _csv_line(row)
-    return write_atomic(path, text + ("" if text.endswith("\n") else "\n") + line)
-
-
-def _csv_line(row: list[str]) -> str:
-    """One CSV record as the claims files write them (minimal quoting, LF)."""
-    import io
-
-    buf = io.StringIO()
-    csv.writer(buf, lineterminator="\n").writerow(row)
-    return buf.getvalue()
-
-
-def remove_claims(f: Finding) -> list[Path]:
-    """Drop the claim rows of the finding from every wave's claims.csv (other lines kept byte for byte); return
-    the files that changed."""
-    changed = []
-    for path in sorted((f.root / "data" / "raw" / "published").glob("*/claims.csv")):
-        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-        kept = [line for line in lines if not _is_claim_of(line, f.name)]
-        if kept != lines:
-            changed.append(write_atomic(path, "".join(kept)))
-    return changed
-
-
-def _is_claim_of(line: str, name: str) -> bool:
-    """Whether one line of a claims file is a whole record whose `finding` (second column) is `name`."""
-    rows = list(csv.reader([line]))
-    return len(rows) == 1 and len(rows[0]) > 2 and rows[0][1] == name
-
-
-def set_enum(root: Path, name: str, add: bool) -> Path | None:
-    """Add `name` to the `finding` enum of 2013's claims resource in datapackage.json (or remove it from the enum
-    of every wave's claims resource); return the file's path if it changed, else None."""
-    path = root / DATAPACKAGE
-    package = json.loads(path.read_text(encoding="utf-8"))
-    wanted = {CLAIMS.relative_to("data/raw").as_posix()} if add else {
-        p.relative_to(root / "data" / "raw").as_posix() for p in (root / "data/raw/published").glob("*/claims.csv")}
-    changed = False
-    for resource in (r for r in package["resources"] if r.get("path") in wanted):
-        field = next(x for x in resource["schema"]["fields"] if x["name"] == "finding")
-        enum = field["constraints"]["enum"]
-        if (name in enum) != add:
-            field["constraints"]["enum"] = [*enum, name] if add else [e for e in enum if e != name]
-            changed = True
-    return write_atomic(path, json.dumps(package, indent=2, ensure_ascii=False) + "\n") if changed else None
-
-
-def add_parsers(sub: argparse._SubParsersAction) -> None:
+def add_parsers(sub: Subcommands) -> None:
     """The `new-finding` and `remove-finding` sub-commands of `python -m villenum`."""
     new = sub.add_parser("new-finding", help="scaffold a finding: module, test, notebook, claim row (or exploratory)")
     rm = sub.add_parser("remove-finding", help="delete what new-finding wrote, and the finding's outputs")

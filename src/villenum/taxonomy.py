@@ -31,7 +31,23 @@ _AROUND_SYMBOL = re.compile(r"\s*([/+&,])\s*")
 _SYMBOL = re.compile(r"[/+&,]")
 
 
-_LIGATURES = str.maketrans({"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ß": "ss"})
+class _Unaccent(dict):
+    """A `str.translate` table filled as characters are met: combining marks deleted, ligatures spelled out.
+
+    Written by hand (not `"".join(c for c in s if not unicodedata.combining(c))`) because translate runs in C,
+    and each distinct character is looked up in unicodedata once.
+    """
+
+    LIGATURES = {"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ß": "ss"}
+
+    def __missing__(self, code: int) -> str | int | None:
+        char = chr(code)
+        value = None if unicodedata.combining(char) else self.LIGATURES.get(char, code)
+        self[code] = value
+        return value
+
+
+_UNACCENT = _Unaccent()
 
 
 def _strip_accents(text: str) -> str:
@@ -43,7 +59,7 @@ def _strip_accents(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
     if decomposed.isascii():
         return decomposed
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).translate(_LIGATURES)
+    return decomposed.translate(_UNACCENT)
 
 
 def _fold(text: str) -> str:
