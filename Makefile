@@ -6,6 +6,9 @@ PY := $(VENV)/bin/python
 WAVE ?= 2013
 STAMP := $(VENV)/.installed
 LOCK := requirements.lock
+# pytest-xdist workers of `make test` (tests sharing a costly fixture stay on one worker: tests/conftest.py)
+TEST_WORKERS ?= 2
+PYTEST_ARGS ?=
 
 .PHONY: reproduce test test-fast lint strip lab lock install browser reconstruct benchmark screenshot clean \
 	update-reference
@@ -47,8 +50,8 @@ lint: $(STAMP) ## ruff check (also run by the tests: tests/test_lint.py)
 browser: ## chromium + chromedriver for the report's browser test, installed with apt only when missing
 	sh scripts/install_browser.sh
 
-test: $(STAMP) browser ## run the whole test suite
-	$(PY) -m pytest
+test: $(STAMP) browser ## run the whole test suite, on $(TEST_WORKERS) workers
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 test-fast: $(STAMP) ## unit tests and the small end-to-end cases, under a minute (no full reproduction, no browser)
 	$(PY) -m pytest -q -m "not slow and not e2e and not browser"

@@ -1,13 +1,18 @@
 """The bad-input corpus (tests/bad_inputs/): every case loads or fails exactly as its expected.json says,
 through the library and through the command line (`validate`, and `reproduce`, which validates first).
 
-Every failing case is checked to write nothing; every loading case runs `reproduce` end to end once (two
-notebooks at a time, into a temporary folder): valid data, however degenerate, never crashes a notebook."""
+Every failing case is checked to write nothing; every loading case's data runs `reproduce` end to end (two
+notebooks at a time, into a temporary folder): valid data, however degenerate, never crashes a notebook. Cases
+that load into the very same tables (the same data spelt in another encoding, separator or header) share one
+reproduction: the notebooks read the survey through `load_survey` only (`context.open_context`), so they are
+given the same data; each such case still loads, validates and is checked on its own."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import warnings
 import subprocess
 import sys
 from collections import Counter
@@ -25,6 +30,28 @@ CORPUS = Path(__file__).parent / "bad_inputs"
 CASES = sorted(p for p in CORPUS.iterdir() if p.is_dir() and p.name[:2].isdigit())
 FAILING = [c for c in CASES if not json.loads((c / "expected.json").read_text(encoding="utf-8")).get("loads")]
 LOADING = [c for c in CASES if c not in FAILING]
+
+
+def loaded_digest(case: Path) -> str:
+    """What the notebooks are given for a case: sha256 of `load_survey`'s tables (columns, dtypes, index and
+    values), the rows set aside and the warnings. The case's own name if it does not load (its test then says why)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            survey = load_survey(case)
+    except Exception:  # noqa: BLE001 - reported by test_loading_case_gives_clean_tables, not at collection
+        return case.name
+    h = hashlib.sha256(repr(survey.warnings).encode())
+    for name in ("collectivites", "objectives", "projects", "set_aside"):
+        t = getattr(survey, name)
+        h.update(repr((name, list(t.columns), [str(d) for d in t.dtypes], list(t.index))).encode())
+        h.update(pd.util.hash_pandas_object(t, index=True).to_numpy().tobytes())
+    return h.hexdigest()[:16]
+
+
+# case -> the data its notebooks get; the loading cases' reproductions are grouped by it (one run per distinct
+# data, and one pytest-xdist worker per group, so that the run is made once: see conftest.py)
+SAME_DATA = {c.name: loaded_digest(c) for c in LOADING}
 
 
 def expected(case: Path) -> dict:
@@ -164,24 +191,28 @@ SMALL_RESAMPLES = ("-p", "n_boot=100", "-p", "support_boot=40")
 
 @pytest.fixture(scope="module")
 def loading_runs(tmp_path_factory):
-    """`reproduce --jobs 2` once per loading case, run when a test first asks for it (so `-k` selects), each into
-    its own temporary folder; returns a function case -> (folder, completed process)."""
+    """`reproduce --jobs 2` once per distinct loaded data (SAME_DATA), on the first case that asks for it (so `-k`
+    selects), each into its own temporary folder; returns a function (case, own=False) -> (folder, completed
+    process), `own=True` for a run on that very case's folder."""
     root = tmp_path_factory.mktemp("loading")
     runs: dict[str, tuple[Path, subprocess.CompletedProcess]] = {}
 
-    def run(case: Path) -> tuple[Path, subprocess.CompletedProcess]:
-        if case.name not in runs:
+    def run(case: Path, own: bool = False) -> tuple[Path, subprocess.CompletedProcess]:
+        key = case.name if own else SAME_DATA[case.name]
+        if key not in runs:
             out = root / case.name
-            runs[case.name] = (out, run_cli("reproduce", "--quiet", "--force", "--jobs", "2", "--wave", "awkward",
+            runs[key] = (out, run_cli("reproduce", "--quiet", "--force", "--jobs", "2", "--wave", "awkward",
                                             "--survey-dir", str(case), "--output-dir", str(out / "processed"),
                                             "--report-dir", str(out / "reports"), *SMALL_RESAMPLES))
-        return runs[case.name]
+        return runs[key]
     return run
 
 
-@pytest.mark.parametrize("case", LOADING, ids=lambda c: c.name)
+@pytest.mark.parametrize("case", [pytest.param(c, id=c.name, marks=pytest.mark.xdist_group(f"data-{SAME_DATA[c.name]}"))
+                                  for c in LOADING])
 def test_reproduce_completes_on_loading_case(case, loading_runs):
-    """Windows-1252, BOM, zero projects, ratios of 0 and 1, nothing ranked...: every notebook runs to the end."""
+    """Windows-1252, BOM, zero projects, ratios of 0 and 1, nothing ranked...: every notebook runs to the end
+    (on this case's folder, or on that of a case that loads into the same data: see the next test)."""
     out, done = loading_runs(case)
     assert done.returncode == 0, done.stderr[-3000:]
     assert not list((out / "reports").glob("*.failed.ipynb"))  # (stderr may carry a kernel's shutdown noise)
@@ -201,3 +232,23 @@ def test_reproduce_completes_on_loading_case(case, loading_runs):
     for table in (out / "processed").glob("*.csv"):  # nothing a spreadsheet would execute is written back
         cells = pd.read_csv(table, dtype=str, keep_default_na=False).stack()
         assert not cells.str.match(r"[=@]|#(N/A|REF!|VALUE!|VALEUR!)").any(), table.name
+
+
+SHARED = max(Counter(SAME_DATA.values()).items(), key=lambda kv: kv[1])[0]  # the data most cases load into
+
+
+@pytest.mark.xdist_group(f"data-{SHARED}")
+def test_cases_loading_the_same_data_reproduce_the_same_results(loading_runs):
+    """The premise of the shared reproductions: the case whose folder the largest group's shared run read, and
+    another case of that group (another spelling of the same data) reproduced from its own folder, give
+    byte-identical result tables."""
+    group = [c for c in LOADING if SAME_DATA[c.name] == SHARED]
+    assert len(group) > 1  # some reproductions are shared: this test is needed
+    shared_out, shared_done = loading_runs(group[0])  # its folder is named after the case it ran on
+    other = group[-1] if shared_out.name != group[-1].name else group[0]
+    own_out, own_done = loading_runs(other, own=True)
+    files = [{p.name: p.read_bytes() for p in folder.glob("*.csv")} for folder in (CORPUS / shared_out.name, other)]
+    assert shared_out.name != other.name and files[0] != files[1]
+    assert shared_done.returncode == 0 and own_done.returncode == 0, own_done.stderr[-3000:]
+    tables = [{p.name: p.read_bytes() for p in (out / "processed").glob("*.csv")} for out in (shared_out, own_out)]
+    assert tables[0] == tables[1] and "scorecard.csv" in tables[0]
