@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 WAVE ?= 2013
 STAMP := $(VENV)/.installed
 LOCK := requirements.lock
-# pytest-xdist workers of `make test` (tests sharing a costly fixture stay on one worker: tests/conftest.py)
+# pytest-xdist workers of `make test` (a test file per worker at a time; tests/conftest.py shares the 2013 run)
 TEST_WORKERS ?= 2
 PYTEST_ARGS ?=
 
@@ -51,7 +51,7 @@ browser: ## chromium + chromedriver for the report's browser test, installed wit
 	sh scripts/install_browser.sh
 
 test: $(STAMP) browser ## run the whole test suite, on $(TEST_WORKERS) workers
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 test-fast: $(STAMP) ## unit tests and the small end-to-end cases, under a minute (no full reproduction, no browser)
 	$(PY) -m pytest -q -m "not slow and not e2e and not browser"

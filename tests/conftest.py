@@ -12,13 +12,14 @@ fixture.
 from __future__ import annotations
 
 import hashlib
+import os
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from _pytest.nodeid import NodeId
+from filelock import FileLock
 
 from villenum import paths
 
@@ -67,46 +68,14 @@ SLOW_FIXTURES = {
 }
 
 
-# With pytest-xdist (`make test`: `-n 2 --dist loadgroup`), a fixture wider than a test is built once per worker
-# that needs it: every test using one of these costly shared fixtures goes to the same worker (its group).
-SHARED_FIXTURES = ("run_2013", "cli_runs")
-
-
-def xdist_group(item: pytest.Item) -> str | None:
-    """The pytest-xdist group of a test: its costly shared fixture's name, else its module's name if it uses a
-    module-scoped fixture (built once per module), else none (any worker). A group set by the test file wins."""
-    fixtures = list(getattr(item, "fixturenames", ()))
-    shared = [f for f in SHARED_FIXTURES if f in fixtures]
-    marked = item.get_closest_marker("xdist_group")
-    if marked or shared:
-        return marked.args[0] if marked else shared[0]
-    info = getattr(item, "_fixtureinfo", None)
-    defs = [d for f in fixtures for d in (info.name2fixturedefs.get(f, ()) if info else ())[-1:]]
-    return item.path.name if any(d.scope == "module" for d in defs) else None
-
-
-def join_group(config: pytest.Config, item: pytest.Item, group: str) -> None:
-    """Mark the test `xdist_group(group)` and, under `--dist loadgroup`, end its id with `@group`, which is how
-    pytest-xdist's scheduler sees groups: pytest-xdist 3.8 writes that suffix to `item._nodeid`, which pytest 9
-    no longer reads (an item's id is `item._id`), so without this every group would be spread over the workers."""
-    item.add_marker(pytest.mark.xdist_group(group))
-    if getattr(config.option, "loadgroup", False) and not item.nodeid.endswith(f"@{group}"):
-        item._id = NodeId.parse(f"{item.nodeid}@{group}")
-
-
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own hook
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark `slow` the tests of SLOW_MODULES and those using SLOW_FIXTURES; `e2e` those using run_2013; put each
-    test in its pytest-xdist group (xdist_group)."""
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark `slow` the tests of SLOW_MODULES and those using SLOW_FIXTURES; `e2e` those using run_2013."""
     for item in items:
         fixtures = set(getattr(item, "fixturenames", ()))
         if item.path.name in SLOW_MODULES or fixtures & set(SLOW_FIXTURES):
             item.add_marker(pytest.mark.slow)
         if "run_2013" in fixtures:
             item.add_marker(pytest.mark.e2e)
-        group = xdist_group(item)
-        if group:
-            join_group(config, item, group)
 
 
 @pytest.fixture(scope="session")
@@ -138,9 +107,16 @@ def run_2013(tmp_path_factory: pytest.TempPathFactory, raw_before: dict[str, str
     """The whole 2013 reproduction from the committed survey, once per session: `processed/` and `reports/`.
 
     Shared by the end-to-end findings tests and the browser test. Tests only read it, except nbval's
-    re-execution, which rewrites the same bytes (two runs being byte-identical is itself tested).
+    re-execution, which rewrites the same bytes (two runs being byte-identical is itself tested). Under
+    pytest-xdist (`make test`), the workers share one run: the first makes it in the session's common temporary
+    folder, under a file lock, and the others wait for it (pytest-xdist's documented recipe for a session fixture).
     """
-    tmp = tmp_path_factory.mktemp("run2013")
-    done = reproduce(tmp, "--wave", "2013", "--survey-dir", str(reference.survey("2013")))
-    assert done.returncode == 0, done.stderr[-3000:]
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    root = tmp_path_factory.getbasetemp() if worker is None else tmp_path_factory.getbasetemp().parent
+    tmp, made = root / "run2013", root / "run2013.made"
+    with FileLock(str(root / "run2013.lock")):
+        if not made.is_file():
+            done = reproduce(tmp, "--wave", "2013", "--survey-dir", str(reference.survey("2013")))
+            assert done.returncode == 0, done.stderr[-3000:]
+            made.touch()
     return tmp

@@ -10,26 +10,18 @@ given the same data; each such case still loads, validates and is checked on its
 from __future__ import annotations
 
 import hashlib
-import json
-import os
 import warnings
 import subprocess
-import sys
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from corpus import CASES, CORPUS, FAILING, LOADING, expected, run_cli
 from villenum import paths
 from villenum.errors import InputError, InputWarning
 from villenum.survey import load_survey
-
-CORPUS = Path(__file__).parent / "bad_inputs"
-CASES = sorted(p for p in CORPUS.iterdir() if p.is_dir() and p.name[:2].isdigit())
-FAILING = [c for c in CASES if not json.loads((c / "expected.json").read_text(encoding="utf-8")).get("loads")]
-LOADING = [c for c in CASES if c not in FAILING]
 
 
 def loaded_digest(case: Path) -> str:
@@ -49,53 +41,8 @@ def loaded_digest(case: Path) -> str:
     return h.hexdigest()[:16]
 
 
-# case -> the data its notebooks get; the loading cases' reproductions are grouped by it (one run per distinct
-# data, and one pytest-xdist worker per group, so that the run is made once: see conftest.py)
+# case -> the data its notebooks get; the loading cases' reproductions are shared by it (one run per distinct data)
 SAME_DATA = {c.name: loaded_digest(c) for c in LOADING}
-
-
-def expected(case: Path) -> dict:
-    """The case's expected.json."""
-    return json.loads((case / "expected.json").read_text(encoding="utf-8"))
-
-
-def snapshot(*roots: Path) -> dict[str, tuple[int, int]]:
-    """Every file under `roots` with its size and modification time."""
-    return {str(p): (p.stat().st_size, p.stat().st_mtime_ns) for r in roots if r.exists()
-            for p in sorted(r.rglob("*")) if p.is_file()}
-
-
-def where(p: dict) -> str:
-    """How the CLI prints the location and value of a problem (see errors.Problem.__str__)."""
-    text = p["file"]
-    text += "" if p["row"] is None else f", row {p['row']}"
-    text += "" if p["column"] is None else f", column '{p['column']}'"
-    return text + ("" if p["value"] is None else f": value {p['value']!r}")
-
-
-def printed(problems: list[dict]) -> list[str]:
-    """What the CLI must print for the expected problems: one line per problem, except that the same value in
-    the same file and column on several rows is one line, `file, rows a, b, c, d, e, ... (n rows), column...`."""
-    groups: dict[tuple, list[dict]] = {}
-    for p in problems:
-        groups.setdefault((p["file"], p["column"], p["value"]), []).append(p)
-    out = []
-    for (file, column, value), group in groups.items():
-        if len(group) == 1:
-            out.append(where(group[0]))
-            continue
-        rows = [str(p["row"]) for p in group]
-        text = f"{file}, rows {', '.join(rows[:5])}{', ...' if len(rows) > 5 else ''} ({len(rows)} rows)"
-        text += "" if column is None else f", column '{column}'"
-        out.append(text + ("" if value is None else f": value {value!r}"))
-    return out
-
-
-def run_cli(*args: str) -> subprocess.CompletedProcess:
-    """Run `python -m villenum ARGS` from the repository root."""
-    env = {**os.environ, "PYTHONWARNINGS": "default"}
-    return subprocess.run([sys.executable, "-m", "villenum", *args], capture_output=True, text=True,
-                          cwd=paths.ROOT, env=env, timeout=120)
 
 
 def test_corpus_is_large_and_mixed():
@@ -145,46 +92,6 @@ def test_loading_case_gives_clean_tables(case, recwarn):
         assert not survey.warnings and not warned
 
 
-@pytest.fixture(scope="module")
-def cli_runs() -> dict:
-    """Run validate on every case and reproduce on every failing one, in parallel; snapshot files around."""
-    before = snapshot(CORPUS, paths.RAW)
-    jobs = {(c.name, "validate"): ("validate", str(c)) for c in CASES}
-    jobs |= {(c.name, "reproduce"): ("reproduce", "--survey-dir", str(c), "--wave", "badinput", "--quiet")
-             for c in FAILING}
-    with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 1)) as pool:
-        done = dict(zip(jobs, pool.map(lambda args: run_cli(*args), jobs.values())))
-    return {"runs": done, "before": before, "after": snapshot(CORPUS, paths.RAW)}
-
-
-@pytest.mark.parametrize("case", LOADING, ids=lambda c: c.name)
-def test_cli_validate_accepts_loading_case(case, cli_runs):
-    done = cli_runs["runs"][(case.name, "validate")]
-    assert done.returncode == 0, done.stderr
-    assert "valid" in done.stdout and "Traceback" not in done.stderr
-    if "warning_contains" in expected(case):
-        assert expected(case)["warning_contains"] in done.stderr
-
-
-@pytest.mark.parametrize("case", FAILING, ids=lambda c: c.name)
-def test_cli_validate_and_reproduce_reject_failing_case(case, cli_runs):
-    done = cli_runs["runs"][(case.name, "validate")]
-    assert done.returncode == 2, (done.stdout, done.stderr)
-    assert "Traceback" not in done.stderr
-    for line in printed(expected(case)["problems"]):
-        assert line in done.stderr, (line, done.stderr)
-    assert len(done.stderr.splitlines()) <= len(printed(expected(case)["problems"])) + 2, done.stderr
-    again = cli_runs["runs"][(case.name, "reproduce")]
-    assert again.returncode == 2, again.stderr
-    assert str(case) in again.stderr.splitlines()[0]
-    assert again.stderr.splitlines()[1:] == done.stderr.splitlines()[1:]
-
-
-def test_cli_runs_write_nothing(cli_runs):
-    assert cli_runs["after"] == cli_runs["before"]
-    assert not (paths.PROCESSED / "badinput").exists() and not (paths.REPORTS / "badinput").exists()
-
-
 # These runs check that every notebook completes on awkward data, not the precision of intervals: fewer resamples.
 SMALL_RESAMPLES = ("-p", "n_boot=100", "-p", "support_boot=40")
 
@@ -208,8 +115,7 @@ def loading_runs(tmp_path_factory):
     return run
 
 
-@pytest.mark.parametrize("case", [pytest.param(c, id=c.name, marks=pytest.mark.xdist_group(f"data-{SAME_DATA[c.name]}"))
-                                  for c in LOADING])
+@pytest.mark.parametrize("case", LOADING, ids=lambda c: c.name)
 def test_reproduce_completes_on_loading_case(case, loading_runs):
     """Windows-1252, BOM, zero projects, ratios of 0 and 1, nothing ranked...: every notebook runs to the end
     (on this case's folder, or on that of a case that loads into the same data: see the next test)."""
@@ -237,7 +143,6 @@ def test_reproduce_completes_on_loading_case(case, loading_runs):
 SHARED = max(Counter(SAME_DATA.values()).items(), key=lambda kv: kv[1])[0]  # the data most cases load into
 
 
-@pytest.mark.xdist_group(f"data-{SHARED}")
 def test_cases_loading_the_same_data_reproduce_the_same_results(loading_runs):
     """The premise of the shared reproductions: the case whose folder the largest group's shared run read, and
     another case of that group (another spelling of the same data) reproduced from its own folder, give
