@@ -154,7 +154,11 @@ def test_published_compare_flips_when_a_published_figure_changes():
     shares = {"2013": {"domain_shares": load_published("domain_shares", "2013")}}
     ev = _judge("published_compare", {"figure": "2013:domain_shares:loisirs_culture:share", "op": ">",
                                       "other": "2013:domain_shares:transport:share"}, shares)
-    assert ev.holds and "16 (2013:domain_shares:loisirs_culture:share) > 15" in ev.computed
+    assert ev.holds and ev.computed == "publié — 16 (2013) > 15 (2013)"
+    named = _judge("published_compare", {"figure": "2013:domain_shares:loisirs_culture:share", "op": ">", "what": "part",
+                                         "other": "2013:domain_shares:transport:share", "names": ["loisirs", "transports"]},
+                   shares)
+    assert named.computed == "publié — part : 16 (loisirs) > 15 (transports)"
 
 
 def test_value_about_and_rank_of_with_an_operator():

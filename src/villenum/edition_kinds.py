@@ -78,10 +78,13 @@ def _ranks_across_editions(p: dict, x: Inputs) -> Evaluation:
 @kind("published_compare")
 def _published_compare(p: dict, x: Inputs) -> Evaluation:
     """Published figure `figure` compared (`op`) with published figure `other`, each `<wave>:<table>:<row>[:<column>]`
-    (same or different editions: « 22 l'an dernier » against the previous edition's own count)."""
+    (same or different editions: « 22 l'an dernier » against the previous edition's own count). The computed
+    text names each figure by its edition, or by `names` (two French names, `a|b`)."""
     value, want = edition_value(p["figure"], x), edition_value(p["other"], x)
     holds = bool(OPS[p["op"]](value, want))
     decimals = int(p.get("decimals", 0))
     sign = (_SHOWN if holds else _NEGATED)[p["op"]]
-    return Evaluation(f"publié — {p.get('what', '')} {fr_number(value, decimals)} ({p['figure']}) {sign} "
-                      f"{fr_number(want, decimals)} ({p['other']})".replace("—  ", "— "), holds, "published")
+    names = as_list(p["names"]) if "names" in p else [p["figure"].split(":")[0], p["other"].split(":")[0]]
+    what = f"{p['what']} : " if "what" in p else ""
+    return Evaluation(f"publié — {what}{fr_number(value, decimals)} ({names[0]}) {sign} {fr_number(want, decimals)} "
+                      f"({names[1]})", holds, "published")
