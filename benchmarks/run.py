@@ -271,12 +271,14 @@ def profile_worker(directory: str, out: str) -> None:
 
 # -------------------------------------------------------------------------- c: naive row-by-row version
 def naive_worker(directory: str) -> dict:
-    """The same cleaning, validation and scoring, row by row (iterrows and dict loops)."""
+    """The same cleaning, validation and scoring, row by row (iterrows and dict loops), including the check of
+    every cell for a spreadsheet error value or formula that load_survey makes (since 2026-11-30)."""
     import re
     import unicodedata
 
     import pandas as pd
 
+    from villenum.codebook import _FORMULA, _SPREADSHEET_ERROR
     from villenum.questionnaire import load_questionnaire
 
     tax = load_questionnaire("2013").table.rename(columns={"label_fr": "canonical_fr"})
@@ -293,6 +295,15 @@ def naive_worker(directory: str) -> dict:
             mapping.setdefault(r["field"], {})[norm(text)] = r["code"]
     t0, cpu0 = time.perf_counter(), time.process_time()
     problems = []
+    # the library's check of every cell for a spreadsheet error value or formula (same regexes), cell by cell
+    error_rx = re.compile(_SPREADSHEET_ERROR.pattern, re.IGNORECASE)
+    signed_rx = re.compile(r"[+-][\d\s\u00a0\u202f.,%]+")
+
+    def spreadsheet_cells(i, row, ints=()):
+        for name, value in row.items():
+            v = value.strip()
+            if error_rx.fullmatch(v) or (_FORMULA.match(v) and not (name in ints and signed_rx.fullmatch(v))):
+                problems.append((i, name))
 
     def number(text: str):
         s = re.sub(r"[ \u00a0\u202f]", "", text).replace(",", ".")
@@ -302,6 +313,7 @@ def naive_worker(directory: str) -> dict:
     ids = set()
     clean_coll = []
     for i, row in coll.iterrows():
+        spreadsheet_cells(i, row, ("population",))
         kind = mapping["kind"].get(norm(row["kind"]))
         insee = row["insee_code"].strip().upper()
         if insee.isdigit():
@@ -320,6 +332,7 @@ def naive_worker(directory: str) -> dict:
     obj = pd.read_csv(Path(directory) / "objectives.csv", dtype=str, keep_default_na=False)
     clean_obj, seen_rank = [], set()
     for i, row in obj.iterrows():
+        spreadsheet_cells(i, row, ("rank",))
         code = mapping["objective"].get(norm(row["objective"]))
         rank = int(number(row["rank"])) if row["rank"].strip() else None
         if code is None or row["collectivite_id"] not in ids:
@@ -332,6 +345,7 @@ def naive_worker(directory: str) -> dict:
     proj = pd.read_csv(Path(directory) / "projects.csv", dtype=str, keep_default_na=False)
     clean_proj, pids = [], set()
     for i, row in proj.iterrows():
+        spreadsheet_cells(i, row)
         domain = mapping["domain"].get(norm(row["domain"]))
         status = mapping["status"].get(norm(row["status"])) if row["status"].strip() else None
         if domain is None or (row["status"].strip() and status is None) or row["collectivite_id"] not in ids \
