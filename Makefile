@@ -54,7 +54,7 @@ test: $(STAMP) browser ## run the whole test suite, on $(TEST_WORKERS) workers
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 test-fast: $(STAMP) ## unit tests and the small end-to-end cases, under a minute (no full reproduction, no browser)
-	$(PY) -m pytest -q -m "not slow and not e2e and not browser"
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile -m "not slow and not e2e and not browser"
 
 benchmark: $(STAMP) ## speed benchmarks (on demand, not part of the tests)
 	$(PY) benchmarks/run.py

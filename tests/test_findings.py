@@ -92,7 +92,8 @@ def test_notebooks_re_execute_with_the_same_outputs_under_nbval(run_2013):
 
 
 def test_a_new_wave_without_published_figures_runs_and_skips_comparisons(tmp_path):
-    done = reproduce(tmp_path, "--wave", "demo", "--survey-dir", str(DEMO))
+    # counts and verdict kinds do not depend on the number of resamples: few of them (make test-fast)
+    done = reproduce(tmp_path, "--wave", "demo", "--survey-dir", str(DEMO), "-p", "n_boot=100", "-p", "support_boot=40")
     assert done.returncode == 0, done.stderr[-3000:]
     card = pd.read_csv(tmp_path / "processed" / "scorecard.csv")
     assert set(card["verdict"]) <= {SKIPPED, NOT_TESTABLE}

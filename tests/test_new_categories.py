@@ -46,7 +46,8 @@ def test_another_wave_s_questionnaire_never_changes_2013():
 def run_example(tmp_path_factory) -> Path:
     tmp = tmp_path_factory.mktemp("newcat")
     cmd = [sys.executable, "-m", "villenum", "reproduce", "--quiet", "--force", "--wave", "new",
-           "--survey-dir", str(EXAMPLE), "--output-dir", str(tmp / "processed"), "--report-dir", str(tmp / "reports")]
+           "--survey-dir", str(EXAMPLE), "--output-dir", str(tmp / "processed"), "--report-dir", str(tmp / "reports"),
+           "-p", "n_boot=100", "-p", "support_boot=40"]  # what is checked does not depend on the number of resamples
     done = subprocess.run(cmd, capture_output=True, text=True, cwd=paths.ROOT, timeout=900)
     assert done.returncode == 0, done.stderr[-3000:]
     return tmp
