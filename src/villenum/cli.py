@@ -145,17 +145,22 @@ def run_wave(args: argparse.Namespace) -> tuple[int, Path, Path]:
     return _conclude(args, outcomes, report_dir, output_dir, {**common, **extra}), output_dir, report_dir
 
 
-def _conclude(args: argparse.Namespace, outcomes: list, report_dir: Path, output_dir: Path, params: dict) -> int:
-    """Print each notebook's outcome (and why it ran), then build the report; return the exit code."""
-    from villenum import pipeline
-
+def print_outcomes(outcomes: list) -> bool:
+    """Print each notebook's outcome (and why it ran), then the error of each failed one; True if none failed."""
     for o in outcomes:
         why = f"  ({o.reason})" if o.status == "ran" and o.reason else ""
         print(f"{o.status:>6}  {o.notebook}  -> {o.output}{why}")
     failed = [o for o in outcomes if o.status == "failed"]
     for o in failed:
         print(f"error: {o.message}", file=sys.stderr)
-    if failed:
+    return not failed
+
+
+def _conclude(args: argparse.Namespace, outcomes: list, report_dir: Path, output_dir: Path, params: dict) -> int:
+    """Print each notebook's outcome (and why it ran), then build the report; return the exit code."""
+    from villenum import pipeline
+
+    if not print_outcomes(outcomes):
         return EXIT_FAILED
     if args.only:
         print(f"note: --only: {_stale(outcomes)}; run without --only to update them", file=sys.stderr)

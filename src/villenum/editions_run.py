@@ -88,7 +88,7 @@ def _directories(args: argparse.Namespace, comparison: list[Path], extra: dict,
 def run_comparison(args: argparse.Namespace, comparison: list[Path], extra: dict, runs: dict[str, tuple[str, str]],
                    skipped: dict[str, str]) -> int:
     """Run the comparison's notebooks on every edition's results, then write its page and the front page."""
-    from villenum import pipeline
+    from villenum import cli, pipeline
     from villenum.report_editions import editions_page, front_page
 
     if not comparison:
@@ -101,14 +101,8 @@ def run_comparison(args: argparse.Namespace, comparison: list[Path], extra: dict
               "figure_dir": str(report_dir / "figures")}
     outcomes = pipeline.run(comparison, common, extra, report_dir=report_dir, output_dir=output_dir, jobs=1,
                             force=args.force, kernel=args.kernel, progress=not args.quiet)
-    for o in outcomes:
-        why = f"  ({o.reason})" if o.status == "ran" and o.reason else ""
-        print(f"{o.status:>6}  {o.notebook}  -> {o.output}{why}")
-    failed = [o for o in outcomes if o.status == "failed"]
-    for o in failed:
-        print(f"error: {o.message}", file=sys.stderr)
-    if failed:
-        return 1
+    if not cli.print_outcomes(outcomes):
+        return cli.EXIT_FAILED
     page = editions_page(report_dir, outcomes, skipped, waves)
     print(f"report  {page}")
     if report_dir != paths.report_dir(NAME).resolve():
