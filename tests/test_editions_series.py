@@ -231,4 +231,6 @@ def test_verdicts_markdown_says_how_sure():
     lines = text.split("\n")
     assert len(lines) == len(verdicts) and all("Certitude : sûr" in line for line in lines)
     assert lines[1].endswith("Nos données : 2013 : rang 4 calculé.") and "Nos données" not in lines[0]
+    assert all("**reproduit**" in line or "**contredit**" in line for line in lines), lines  # French verdicts
+    assert not any("reproduced" in line or "contradicted" in line for line in lines)
     assert tx.verdicts_markdown(verdicts.iloc[0:0]).startswith("Aucune affirmation")

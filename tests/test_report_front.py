@@ -39,6 +39,13 @@ def test_display_path_never_absolute():
     assert display_path("/somewhere/else/folder") == "(hors du dépôt) …/else/folder"
 
 
+def test_folders_of_each_edition_are_shown_relative():
+    from villenum.report_front import _value
+
+    shown = _value("results_dirs", {"2013": str(paths.ROOT / "data" / "processed" / "2013"), "2014": "/tmp/x/2014"})
+    assert shown == "2013 : data/processed/2013 ; 2014 : (hors du dépôt) …/x/2014"
+
+
 def test_computed_text_reads_in_french():
     words = glossary("2013")
     text = "mean_rank : qualite_service > bonne_gestion ; share_of_collectivites : open_data 62 ; 7.04 ; 50,396"

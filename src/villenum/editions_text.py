@@ -17,7 +17,10 @@ def verdicts_markdown(verdicts: pd.DataFrame) -> str:
 
     if verdicts.empty:
         return "Aucune affirmation publiée ne compare ces éditions."
-    lines = [to_markdown(verdicts.iloc[[i]]) for i in range(len(verdicts))]
+    from villenum.report_front import VERDICTS_FR
+
+    french = verdicts.assign(verdict=verdicts["verdict"].map(lambda v: VERDICTS_FR.get(v, (v,))[0]))
+    lines = [to_markdown(french.iloc[[i]]) for i in range(len(french))]
     return "\n".join(f"{line} Certitude : {row.certainty}." + (f" Nos données : {row.computed_ranks}." if
                                                                  getattr(row, "computed_ranks", "") else "")
                      for line, row in zip(lines, verdicts.itertuples(index=False)))
@@ -75,6 +78,8 @@ def french_view(frame: pd.DataFrame, labels: dict[str, str] | None = None, decim
                if pd.api.types.is_numeric_dtype(out[c]) and not pd.api.types.is_bool_dtype(out[c])]
     if "verdict" in out:
         out["verdict"] = out["verdict"].map(lambda v: VERDICTS_FR.get(v, (v,))[0])
+    if "editions" in out:  # a list of editions, `a|b` in the tables
+        out["editions"] = out["editions"].str.replace("|", ", ", regex=False)
     if "category" in out and labels:
         out["category"] = out["category"].map(lambda c: labels.get(c, c))
     for column in out.columns:

@@ -32,6 +32,9 @@ PARAMETERS = {  # name -> French label shown to the reader (the name itself is t
     "reference_dir": "Référentiel INSEE (dossier)",
     "output_dir": "Tableaux de résultats (dossier)",
     "figure_dir": "Figures (dossier)",
+    "waves": "Éditions comparées",
+    "results_dirs": "Tableaux de résultats de chaque édition (dossiers)",
+    "objective_method": "Méthode de score des positions des objectifs",
 }
 COLUMNS = (  # (French header, English gloss)
     ("Affirmation publiée", "Claim (as published)"), ("Sources", "Sources"), ("Valeurs calculées", "Computed"),
@@ -102,6 +105,8 @@ def _value(name: str, value: object) -> str:
     """One parameter's value written for a French reader."""
     if name.endswith("_dir"):
         return display_path(value)
+    if name.endswith("_dirs") and isinstance(value, dict):  # edition -> folder
+        return " ; ".join(f"{key} : {display_path(folder)}" for key, folder in value.items())
     if name == "confidence":
         return level(float(value))
     if name in ("n_boot", "support_boot", "frame_threshold", "over_threshold"):
