@@ -44,6 +44,7 @@ def test_folders_of_each_edition_are_shown_relative():
 
     shown = _value("results_dirs", {"2013": str(paths.ROOT / "data" / "processed" / "2013"), "2014": "/tmp/x/2014"})
     assert shown == "2013 : data/processed/2013 ; 2014 : (hors du dépôt) …/x/2014"
+    assert _value("waves", []) == "toutes" and _value("waves", ["2013", "2014"]) == "2013, 2014"
 
 
 def test_computed_text_reads_in_french():

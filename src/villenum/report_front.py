@@ -105,6 +105,8 @@ def _value(name: str, value: object) -> str:
     """One parameter's value written for a French reader."""
     if name.endswith("_dir"):
         return display_path(value)
+    if isinstance(value, (list, tuple)):  # e.g. the editions compared; empty: every one (the notebook's default)
+        return ", ".join(map(str, value)) or "toutes"
     if name.endswith("_dirs") and isinstance(value, dict):  # edition -> folder
         return " ; ".join(f"{key} : {display_path(folder)}" for key, folder in value.items())
     if name == "confidence":
