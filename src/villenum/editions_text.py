@@ -13,13 +13,12 @@ from villenum.figure_style import fr_number
 def verdicts_markdown(verdicts: pd.DataFrame) -> str:
     """The verdicts as the scorecard's closing sentences (`scorecard.to_markdown`), each followed by how sure it is
     and, for a claim about a rank, the ranks the computed data allow."""
+    from villenum.report_front import verdict_fr
     from villenum.scorecard import to_markdown
 
     if verdicts.empty:
         return "Aucune affirmation publiée ne compare ces éditions."
-    from villenum.report_front import VERDICTS_FR
-
-    french = verdicts.assign(verdict=verdicts["verdict"].map(lambda v: VERDICTS_FR.get(v, (v,))[0]))
+    french = verdicts.assign(verdict=verdicts["verdict"].map(verdict_fr))
     lines = [to_markdown(french.iloc[[i]]) for i in range(len(french))]
     return "\n".join(f"{line} Certitude : {row.certainty}." + (f" Nos données : {row.computed_ranks}." if
                                                                  getattr(row, "computed_ranks", "") else "")
@@ -71,13 +70,13 @@ def french_view(frame: pd.DataFrame, labels: dict[str, str] | None = None, decim
     """A table as the reader sees it (`display.Table`, shown without the index, nothing cut): French column
     names, category codes replaced by their labels, verdicts in French, numbers with a decimal comma (`decimals`
     at most), booleans as oui/non, missing values as « — »."""
-    from villenum.report_front import VERDICTS_FR
+    from villenum.report_front import verdict_fr
 
     out = frame.copy()
     numeric = [COLUMNS_FR.get(c, c) for c in out.columns
                if pd.api.types.is_numeric_dtype(out[c]) and not pd.api.types.is_bool_dtype(out[c])]
     if "verdict" in out:
-        out["verdict"] = out["verdict"].map(lambda v: VERDICTS_FR.get(v, (v,))[0])
+        out["verdict"] = out["verdict"].map(verdict_fr)
     if "editions" in out:  # a list of editions, `a|b` in the tables
         out["editions"] = out["editions"].str.replace("|", ", ", regex=False)
     if "category" in out and labels:

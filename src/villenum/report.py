@@ -18,7 +18,7 @@ from villenum.io import write_atomic
 from villenum.pipeline.notebooks import read_notebook
 from villenum.pipeline.outcome import Outcome
 from villenum.report_front import (COLUMNS, VERDICTS_FR, display_path, french_computed, glossary, parameters_html,
-                                   run_parameters)
+                                   run_parameters, verdict_fr)
 
 VERDICTS = {  # verdict -> what it means (its colour is in CSS, class `verdict-<slug>`)
     "reproduced": "the data give the published statement",
@@ -161,7 +161,7 @@ def scorecard_html(card: pd.DataFrame, pages: dict[str, Path], words: dict[str, 
             f'<td>{esc(r.get("sources", "").replace(";", ", "))}</td>'
             f'<td title="{esc(computed)}">{esc(french_computed(computed, words or {}))}</td>'
             f'<td>{support}</td><td class="verdict verdict-{slug(v)}" title="{esc(v)}">'
-            f"{esc(VERDICTS_FR.get(v, (v,))[0])}</td><td>{why}{note}</td><td>{link}</td></tr>")
+            f"{esc(verdict_fr(v))}</td><td>{why}{note}</td><td>{link}</td></tr>")
     head = "".join(f'<th title="{esc(gloss)}">{esc(fr)}</th>' for fr, gloss in COLUMNS)
     body = "\n".join(rows)
     return f'<table id="scorecard">\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody>\n</table>'
@@ -172,7 +172,7 @@ def summary_html(card: pd.DataFrame) -> str:
     counts = card["verdict"].value_counts().to_dict() if len(card) else {}
     names = list(VERDICTS) + sorted(set(counts) - set(VERDICTS))
     items = "".join(f'<li><span class="verdict verdict-{slug(v)}" title="{html.escape(v)}">'
-                    f"{html.escape(VERDICTS_FR.get(v, (v,))[0])}</span> "
+                    f"{html.escape(verdict_fr(v))}</span> "
                     f'<strong data-count="{html.escape(v)}">{counts.get(v, 0)}</strong> — '
                     f"{html.escape(VERDICTS_FR.get(v, (v, VERDICTS.get(v, '')))[1])}</li>" for v in names)
     return f'<p id="summary">{len(card)} affirmations publiées vérifiées.</p>\n<ul class="legend">{items}</ul>'

@@ -14,7 +14,7 @@ from villenum import paths
 from villenum.io import write_atomic
 from villenum.pipeline.outcome import Outcome
 from villenum.report import notebook_page, page, read_scorecard
-from villenum.report_front import VERDICTS_FR
+from villenum.report_front import verdict_fr
 
 def intro(waves: list[str]) -> str:
     """The warning every page of the series opens with, in French: different panels, not the same collectivités."""
@@ -55,7 +55,7 @@ def editions_page(report_dir: Path, outcomes: list[Outcome], skipped: dict[str, 
 def _counts(card: pd.DataFrame) -> str:
     """« 12 affirmations : 5 reproduit, 3 contredit… » of a scorecard, in French."""
     counts = card["verdict"].value_counts() if len(card) else pd.Series(dtype=int)
-    parts = ", ".join(f"{n} {VERDICTS_FR.get(v, (v,))[0]}" for v, n in counts.items())
+    parts = ", ".join(f"{n} {verdict_fr(v)}" for v, n in counts.items())
     return f"{len(card)} affirmations" + (f" : {parts}" if parts else "")
 
 

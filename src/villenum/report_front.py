@@ -49,6 +49,13 @@ VERDICTS_FR = {  # verdict -> (French name, what it means in French)
     "not testable": ("non testable", "les données ne permettent pas de trancher (aucune donnée, ou trop peu)"),
     "skipped": ("non comparé", "aucun chiffre publié pour cette vague à comparer"),
 }
+
+
+def verdict_fr(verdict: str) -> str:
+    """A verdict's French name (« reproduit »…), or the verdict itself if it has none."""
+    return VERDICTS_FR.get(verdict, (verdict,))[0]
+
+
 TERMS = vocabulary()["measures"]  # names of measures that the computed text may carry -> French
 EVIDENCE_FR = {  # what a verdict rests on -> French
     "published aggregates": "chiffres publiés",
@@ -148,7 +155,7 @@ def glossary(wave: str, survey_dir: str | None = None) -> dict[str, str]:
 
 def _french_card(card: pd.DataFrame, words: dict[str, str]) -> pd.DataFrame:
     """The scorecard's verdict, evidence and computed text in French (the CSV keeps them as computed)."""
-    return card.assign(verdict=card["verdict"].map(lambda v: VERDICTS_FR.get(v, (v,))[0]),
+    return card.assign(verdict=card["verdict"].map(verdict_fr),
                        evidence=card["evidence"].map(lambda e: EVIDENCE_FR.get(e, e)),
                        computed=card["computed"].map(lambda t: french_computed(str(t), words)))
 
