@@ -74,7 +74,7 @@ def explain(ev: Evaluation, evidence: str, outcome: str, support: float, n_boot:
             counted: bool = False) -> str:
     """One French sentence saying why the verdict is what it is (`counted`: a count of the surveyed records,
     judged exactly, never resampled)."""
-    resampled = "" if np.isnan(support) else f" (elle tient dans {_share(support)} des {n_boot} " \
+    resample_note = "" if np.isnan(support) else f" (elle tient dans {_share(support)} des {n_boot} " \
         "rééchantillonnages des collectivités)"
     if ev.holds is None:
         return "Non testable : " + (note.removeprefix("cannot compute: ") or "aucune donnée ne permet d'en juger") + "."
@@ -82,13 +82,13 @@ def explain(ev: Evaluation, evidence: str, outcome: str, support: float, n_boot:
         return f"Les chiffres publiés eux-mêmes {'confirment' if ev.holds else 'contredisent'} l'affirmation."
     if outcome == SKIPPED:
         return (f"Vague sans chiffres publiés : l'affirmation {'tient' if ev.holds else 'ne tient pas'} dans ces "
-                f"données{resampled}.")
+                f"données{resample_note}.")
     if evidence.startswith("reconstruction, built"):
         built = "Données reconstruites pour respecter ce chiffre publié : le retrouver vérifie le calcul, pas l'étude"
         if not np.isnan(support) and support < ROBUST_SUPPORT:  # say why « reproduced » sits beside a low support
             return (f"{built}. Sur une vraie enquête, ce résultat serait fragile : il ne tient que dans "
                     f"{_share(support)} des {n_boot} rééchantillonnages des collectivités.")
-        return f"{built}{resampled}."
+        return f"{built}{resample_note}."
     if outcome == NOT_TESTABLE:
         return "Non testable ici : sur la reconstruction, ce résultat vient des hypothèses, pas d'une enquête."
     if counted:
@@ -97,8 +97,8 @@ def explain(ev: Evaluation, evidence: str, outcome: str, support: float, n_boot:
     threshold = _share(ROBUST_SUPPORT)
     if outcome == INCONCLUSIVE:
         return (f"L'affirmation {'tient' if ev.holds else 'ne tient pas'} dans les données, mais pas de façon "
-                f"robuste{resampled} ; seuil : {threshold}.")
-    return f"L'affirmation {'tient' if ev.holds else 'ne tient pas'} dans les données{resampled} ; seuil : {threshold}."
+                f"robuste{resample_note} ; seuil : {threshold}.")
+    return f"L'affirmation {'tient' if ev.holds else 'ne tient pas'} dans les données{resample_note} ; seuil : {threshold}."
 
 
 def _is_resampled(claim: tuple) -> bool:
