@@ -5,10 +5,10 @@ the scorecard as the notebooks show it (`scorecard_table`, `verdict_counts`, the
 from __future__ import annotations
 
 import html
+import json
 import re
 from pathlib import Path
 
-import nbformat
 import pandas as pd
 
 from villenum import paths
@@ -86,7 +86,10 @@ def run_parameters(outcomes: list[Outcome], params: dict) -> dict[str, str]:
     for o in outcomes:
         if not Path(o.output).is_file():
             continue
-        injected = nbformat.read(o.output, as_version=4).metadata.get("papermill", {}).get("parameters", {})
+        # plain JSON, as the pipeline reads notebooks: nbformat would import jsonschema in every kernel that
+        # imports this module (~1 CPU-s: its format checker compiles dozens of grammars at import)
+        metadata = json.loads(Path(o.output).read_text(encoding="utf-8")).get("metadata", {})
+        injected = metadata.get("papermill", {}).get("parameters", {})
         for name, value in {**_declared(Path(o.output)), **injected}.items():
             seen.setdefault(name, {})[Path(o.notebook).stem[:2]] = value
     for name, value in params.items():
