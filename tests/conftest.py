@@ -107,7 +107,7 @@ def run_2013(tmp_path_factory: pytest.TempPathFactory, raw_before: dict[str, str
     """The whole 2013 reproduction from the committed survey, once per session: `processed/` and `reports/`.
 
     Shared by the end-to-end findings tests and the browser test. Tests only read it, except nbval's
-    re-execution, which rewrites the same bytes (two runs being byte-identical is itself tested). Under
+    re-execution, which rewrites the same bytes in place (that they are the same is the determinism test). Under
     pytest-xdist (`make test`), the workers share one run: the first makes it in the session's common temporary
     folder, under a file lock, and the others wait for it (pytest-xdist's documented recipe for a session fixture).
     """
