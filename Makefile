@@ -6,7 +6,8 @@ PY := $(VENV)/bin/python
 WAVE ?= 2013
 STAMP := $(VENV)/.installed
 LOCK := requirements.lock
-# pytest-xdist workers of `make test` (a test file per worker at a time; tests/conftest.py shares the 2013 run)
+# pytest-xdist workers of `make test`: a test file per worker at a time, the longest first (tests/conftest.py:
+# LONGEST_FIRST; it also shares the 2013 run between the workers)
 TEST_WORKERS ?= 2
 PYTEST_ARGS ?=
 
@@ -51,10 +52,10 @@ browser: ## chromium + chromedriver for the report's browser test, installed wit
 	sh scripts/install_browser.sh
 
 test: $(STAMP) browser ## run the whole test suite, on $(TEST_WORKERS) workers
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
 test-fast: $(STAMP) ## unit tests and the small end-to-end cases, under a minute (no full reproduction, no browser)
-	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile -m "not slow and not e2e and not browser"
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder -m "not slow and not e2e and not browser"
 
 benchmark: $(STAMP) ## speed benchmarks (on demand, not part of the tests)
 	$(PY) benchmarks/run.py

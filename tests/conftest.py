@@ -62,14 +62,34 @@ SLOW_MODULES = {
 }
 SLOW_FIXTURES = {
     "run_2013": "the whole 2013 reproduction (also marked e2e)",
-    "cli_runs": "a `python -m villenum` process for each of the ~75 corpus runs",
+    "cli_runs": "the ~125 command-line runs of the corpus (in this process)",
     "loading_runs": "a whole reproduction of each distinct data the loading cases of the corpus load into",
     "run_example": "a whole reproduction of the example wave with new categories",
 }
 
 
+# The test files that take longest, longest first (measured with `make test PYTEST_ARGS=--durations=0`): under
+# pytest-xdist (`--dist loadfile --no-loadscope-reorder`) a worker takes the next file in this order when it is
+# free, so the long files start first and no worker is left alone with one at the end. The files that use the
+# shared 2013 run come first (test_findings makes it) and last (test_browser waits for it, by then long made).
+# A file not listed runs after those listed, in file order: a wrong or stale list only costs time.
+LONGEST_FIRST = ("test_findings.py", "test_bad_inputs.py", "test_runner.py", "test_cache.py", "test_scaffold_run.py",
+                 "test_wave_2014_typed.py", "test_guard.py", "test_new_categories.py", "test_editions_notebook.py",
+                 "test_bad_inputs_cli.py")
+LAST = ("test_browser.py",)
+
+
+def _schedule_rank(item: pytest.Item) -> int:
+    name = item.path.name
+    if name in LONGEST_FIRST:
+        return LONGEST_FIRST.index(name)
+    return len(LONGEST_FIRST) + (1 if name in LAST else 0)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark `slow` the tests of SLOW_MODULES and those using SLOW_FIXTURES; `e2e` those using run_2013."""
+    """Put the longest test files first (LONGEST_FIRST, a stable sort: each file's tests keep their order); mark
+    `slow` the tests of SLOW_MODULES and those using SLOW_FIXTURES; `e2e` those using run_2013."""
+    items.sort(key=_schedule_rank)
     for item in items:
         fixtures = set(getattr(item, "fixturenames", ()))
         if item.path.name in SLOW_MODULES or fixtures & set(SLOW_FIXTURES):
