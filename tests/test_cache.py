@@ -266,7 +266,8 @@ def test_real_notebooks_through_the_cli(tmp_path, capsys):
     survey = tmp_path / "survey"
     shutil.copytree(paths.survey_dir("2013"), survey, ignore=shutil.ignore_patterns(".*"))
     args = ["reproduce", "--only", "03", "04", "--survey-dir", str(survey), "--output-dir", str(tmp_path / "out"),
-            "--report-dir", str(tmp_path / "report"), "--quiet", "--jobs", "2"]
+            "--report-dir", str(tmp_path / "report"), "--quiet", "--jobs", "2",
+            "-p", "n_boot=100", "-p", "support_boot=40"]  # what is cached does not depend on them: few resamples
 
     def statuses() -> dict[str, str]:
         capsys.readouterr()

@@ -365,7 +365,8 @@ def test_real_notebooks_give_identical_outputs_with_and_without_the_fork_server(
         monkeypatch.setenv(forkserver.ENV, mode)
         out, rep = tmp_path / f"out{mode}", tmp_path / f"report{mode}"
         code = cli.main(["reproduce", "--only", "01", "04", "05", "--survey-dir", str(paths.survey_dir("2013")),
-                         "--output-dir", str(out), "--report-dir", str(rep), "--quiet", "--jobs", "2"])
+                         "--output-dir", str(out), "--report-dir", str(rep), "--quiet", "--jobs", "2",
+                         "-p", "n_boot=100", "-p", "support_boot=40"])  # the same either way: few resamples
         assert code == 0, capsys.readouterr().err
         runs[mode] = ({p.name: p.read_bytes() for p in sorted(out.glob("*.csv"))},
                       {p.name: p.read_bytes() for p in sorted((rep / "figures").iterdir())},
