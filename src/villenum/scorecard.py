@@ -19,7 +19,7 @@ import pandas as pd
 from villenum import claim_kinds, edition_kinds  # noqa: F401  (register the evaluators)
 from villenum.claims import (KINDS, CannotCompute, Evaluation, Inputs, Tables, check_claims, fr_number, parse_params,
                              resampled)
-from villenum.findings import FINDINGS, compute
+from villenum.findings import FINDINGS, compute, with_classified_projects
 from villenum.questionnaire import Questionnaire
 from villenum.stats import ROBUST_SUPPORT, cluster_resamples
 from villenum.survey import Survey
@@ -114,6 +114,8 @@ def claim_support(claims: pd.DataFrame, inputs: Inputs, survey: Survey, n_boot: 
     hits = dict.fromkeys(wanted["claim_id"], 0)
     if not hits or n_boot < 1:
         return {}
+    if "flagship" in set(wanted["finding"]):  # classify the projects once, not once per resample
+        survey = with_classified_projects(survey)
     for resample in cluster_resamples(survey, n_boot, seed):
         for finding, group in wanted.groupby("finding", sort=False):
             tables = dataclasses.replace(inputs, results=compute(resample, finding))
