@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import re
+from functools import lru_cache
 from importlib.resources import files
 
 import numpy as np
@@ -21,8 +23,14 @@ UNDERTAKING = ("realised", "in_progress")  # status roles that count as a projec
 def load_catalogue() -> pd.DataFrame:
     """The project-type catalogue shipped with the package (villenum.data/project_types.csv): one row per type,
     every column a string; an empty cell is the empty string (nothing is read as missing, "NA" stays "NA")."""
-    with files("villenum.data").joinpath(CATALOGUE_FILE).open(encoding="utf-8") as fh:
-        return pd.read_csv(fh, dtype="string", keep_default_na=False)
+    return _parse_catalogue(files("villenum.data").joinpath(CATALOGUE_FILE).read_text(encoding="utf-8")).copy()
+
+
+@lru_cache(maxsize=4)
+def _parse_catalogue(text: str) -> pd.DataFrame:
+    """The catalogue parsed from its text, once per distinct text (the scorecard reads it on every resample);
+    `load_catalogue` hands out copies, so no caller changes the cached frame."""
+    return pd.read_csv(io.StringIO(text), dtype="string", keep_default_na=False)
 
 
 def _compile(pattern: object, project_type: str) -> re.Pattern | None:
