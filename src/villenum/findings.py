@@ -23,8 +23,8 @@ Tables = dict[str, pd.DataFrame]
 def objectives_tables(survey: Survey) -> Tables:
     """objectives_scores (method, objective, score, position), objectives_dispersion, objectives_cited."""
     answers = survey.objectives
-    return {"objectives_scores": objectives.score_objectives(answers),
-            "objectives_dispersion": objectives.rank_dispersion(answers),
+    scores, dispersion = objectives.scores_and_dispersion(answers)
+    return {"objectives_scores": scores, "objectives_dispersion": dispersion,
             "objectives_cited": objectives.cited_shares(answers)}
 
 

@@ -148,6 +148,12 @@ def score_objectives(objectives: pd.DataFrame) -> pd.DataFrame:
     return _scores(_ranks(objectives))
 
 
+def scores_and_dispersion(objectives: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(score_objectives, rank_dispersion) of an answers table, its rank matrix built once for both."""
+    matrix = _ranks(objectives)
+    return _scores(matrix), _dispersion(matrix)
+
+
 def _scores(matrix: pd.DataFrame) -> pd.DataFrame:
     """`score_objectives` of a rank matrix."""
     table = _score_table(matrix.to_numpy(), np.ones((1, len(matrix))), list(matrix.columns))
@@ -232,7 +238,11 @@ def rank_dispersion(objectives: pd.DataFrame) -> pd.DataFrame:
     entropy is the Shannon entropy of the distribution of ranks 1..4 given to the objective divided by log(4):
     0 when every collectivité gives it the same rank, 1 when the four ranks are equally frequent.
     """
-    matrix = _ranks(objectives)
+    return _dispersion(_ranks(objectives))
+
+
+def _dispersion(matrix: pd.DataFrame) -> pd.DataFrame:
+    """`rank_dispersion` of a rank matrix."""
     stats = _rank_summary(matrix)
     m = matrix.shape[1]
     counts = np.stack([matrix.eq(r).sum().to_numpy() for r in range(1, m + 1)])  # rank x objective
