@@ -37,10 +37,17 @@ def status_counts(projects: pd.DataFrame, q: Questionnaire) -> pd.DataFrame:
 
 
 def _wide(projects: pd.DataFrame, q: Questionnaire) -> pd.DataFrame:
-    """status_counts as a domain x status table."""
-    counts = status_counts(projects, q)
-    return counts.pivot(index="domain", columns="status", values="n").reindex(
-        index=q.codes("domain"), columns=[*q.codes("status"), UNKNOWN])
+    """status_counts as a domain x status table (index `domain`, columns `status`, int64 counts).
+
+    Counted with numpy rather than through status_counts' groupby and pivot: the same integers, at a fraction of
+    the cost, which matters because the scorecard recomputes it on every cluster resample."""
+    domains, statuses = q.codes("domain"), [*q.codes("status"), UNKNOWN]
+    row = pd.Index(domains).get_indexer(projects["domain"].astype("string"))  # a missing domain: -1, left out
+    col = pd.Index(statuses).get_indexer(projects["status"].astype("string").fillna(UNKNOWN))
+    known = (row >= 0) & (col >= 0)
+    n = np.bincount(row[known] * len(statuses) + col[known], minlength=len(domains) * len(statuses))
+    return pd.DataFrame(n.reshape(len(domains), len(statuses)).astype(np.int64),
+                        index=pd.Index(domains, name="domain"), columns=pd.Index(statuses, name="status"))
 
 
 def realised_status(q: Questionnaire) -> str:
