@@ -49,10 +49,11 @@ def rank_matrix(objectives: pd.DataFrame) -> pd.DataFrame:
 def _ranks(objectives: pd.DataFrame) -> pd.DataFrame:
     """rank_matrix, warning when fewer than two collectivités ranked or an objective was never ranked."""
     matrix = rank_matrix(objectives)
-    n_answered = int(matrix.notna().any(axis=1).sum())
+    missing = np.isnan(matrix.to_numpy())  # numpy, not DataFrame.isna: checked on every resample of the scorecard
+    n_answered = int((~missing).any(axis=1).sum())
     if n_answered < 2:
         degenerate(f"only {n_answered} collectivité(s) ranked objectives: spreads and tests are NaN")
-    never = matrix.columns[matrix.isna().all()].tolist()
+    never = matrix.columns[missing.all(axis=0)].tolist()
     if never and n_answered:
         degenerate(f"objective(s) ranked by nobody: {', '.join(never)}: their rank scores are NaN")
     return matrix
@@ -248,7 +249,8 @@ def _dispersion(matrix: pd.DataFrame) -> pd.DataFrame:
     """`rank_dispersion` of a rank matrix."""
     stats = _rank_summary(matrix)
     m = matrix.shape[1]
-    counts = np.stack([matrix.eq(r).sum().to_numpy() for r in range(1, m + 1)])  # rank x objective
+    values = matrix.to_numpy()  # numpy, not DataFrame.eq per rank: the same counts, recomputed on every resample
+    counts = np.stack([(values == r).sum(axis=0) for r in range(1, m + 1)])  # rank x objective
     p = safe_divide(counts, counts.sum(axis=0))
     return stats.assign(entropy=-xlogy(p, p).sum(axis=0) / np.log(m),
                         modal_share=100 * p.max(axis=0))[
