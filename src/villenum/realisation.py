@@ -37,10 +37,16 @@ def status_counts(projects: pd.DataFrame, q: Questionnaire) -> pd.DataFrame:
 
 
 def _wide(projects: pd.DataFrame, q: Questionnaire) -> pd.DataFrame:
-    """status_counts as a domain x status table (index `domain`, columns `status`, int64 counts).
+    """status_counts as a domain x status table."""
+    counts = status_counts(projects, q)
+    return counts.pivot(index="domain", columns="status", values="n").reindex(
+        index=q.codes("domain"), columns=[*q.codes("status"), UNKNOWN])
 
-    Counted with numpy rather than through status_counts' groupby and pivot: the same integers, at a fraction of
-    the cost, which matters because the scorecard recomputes it on every cluster resample."""
+
+def _counts(projects: pd.DataFrame, q: Questionnaire) -> pd.DataFrame:
+    """The counts of `_wide` (index `domain`, columns `status`, int64), counted with numpy instead of groupby
+    and pivot: the scorecard recomputes them on every cluster resample. Only integer sums may be taken of it (its
+    memory layout differs from `_wide`'s, which a floating-point reduction such as a chi-square could see)."""
     domains, statuses = q.codes("domain"), [*q.codes("status"), UNKNOWN]
     row = pd.Index(domains).get_indexer(projects["domain"].astype("string"))  # a missing domain: -1, left out
     col = pd.Index(statuses).get_indexer(projects["status"].astype("string").fillna(UNKNOWN))
@@ -63,7 +69,7 @@ def realisation_ratios(projects: pd.DataFrame, q: Questionnaire, confidence: flo
 
     Columns: domain, n_projects, n_status_known, n_realise, ratio (proportion 0-1), ci_low, ci_high (0-1).
     """
-    wide = _wide(projects, q)
+    wide = _counts(projects, q)
     n_projects = wide.sum(axis=1).to_numpy()
     known = n_projects - wide[UNKNOWN].to_numpy()
     realised = wide[realised_status(q)].to_numpy()
