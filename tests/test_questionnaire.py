@@ -3,6 +3,7 @@ format's errors; where a wave's questionnaire is found; colours that stay with t
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 
 import pandas as pd
@@ -47,6 +48,33 @@ def test_no_normalised_spelling_maps_to_two_codes():
                       for col in ("spelling", "label_fr", "code")]).drop_duplicates()
     clashes = keys[keys.duplicated(["field", "key"], keep=False)]
     assert clashes.empty, clashes
+
+
+@pytest.mark.parametrize("wave", ["2013", "2014", "2015"])
+def test_cached_mappings_are_those_of_the_table(wave):
+    """The per-field mappings, built once per questionnaire, are exactly what filtering `table` gives."""
+    q = load_questionnaire(wave)
+    for field in FIELDS:
+        rows = q.table[q.table["field"] == field]
+        assert q.codes(field) == list(dict.fromkeys(rows["code"]))
+        for method, column in ((q.labels_fr, "label_fr"), (q.glosses_en, "gloss_en"), (q.colours, "colour")):
+            got = method(field)
+            assert got == dict(zip(rows["code"], rows[column])) and list(got) == list(dict.fromkeys(rows["code"]))
+    statuses = q.table[q.table["field"] == "status"]
+    for role in ("realised", "in_progress", "under_study", "no such role"):
+        found = statuses.loc[statuses["role"] == role, "code"]
+        assert q.status(role) == (str(found.iloc[0]) if len(found) else None)
+
+
+def test_cached_mappings_are_copies_and_follow_a_new_table():
+    q = parse_questionnaire(paths.questionnaire_file("2013"))
+    q.labels_fr("domain")["loisirs_culture"] = "changed by a caller"
+    q.codes("domain").append("changed")
+    assert q.labels_fr("domain")["loisirs_culture"] != "changed by a caller" and "changed" not in q.codes("domain")
+    table = q.table.assign(label_fr=q.table["label_fr"].where(q.table["code"] != "loisirs_culture", "Autre libellé"))
+    assert dataclasses.replace(q, table=table).labels_fr("domain")["loisirs_culture"] == "Autre libellé"
+    with pytest.raises(KeyError, match="known: objective, domain"):
+        q.labels_fr("colour")
 
 
 def test_unknown_and_missing_labels_are_na():

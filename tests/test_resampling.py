@@ -128,3 +128,24 @@ def test_no_claim_to_resample_gives_no_support():
 
     empty = pd.DataFrame(columns=["claim_id", "finding", "kind", "params"])
     assert claim_support(empty, Inputs({}, {}, {}, load_questionnaire("2013")), tiny(), n_boot=3, seed=0) == {}
+
+
+def test_projects_classified_once_give_the_flagship_tables_of_each_resample():
+    """claim_support classifies the projects once and resamples them with their type: the same tables as
+    classifying every resample (a project's type depends on its own label and domain only)."""
+    from villenum.findings import compute, with_classified_projects
+
+    survey = load_survey(DEMO)
+    pairs = zip(cluster_resamples(survey, 4, seed=3), cluster_resamples(with_classified_projects(survey), 4, seed=3))
+    for plain, classified in pairs:
+        for name, table in compute(plain, "flagship").items():
+            pd.testing.assert_frame_equal(compute(classified, "flagship")[name], table, check_exact=True)
+
+
+def test_the_catalogue_is_handed_out_as_a_copy():
+    from villenum.flagship import load_catalogue
+
+    first = load_catalogue()
+    kept = first.copy()
+    first.loc[0, "project_type"] = "changed by a caller"
+    pd.testing.assert_frame_equal(load_catalogue(), kept)

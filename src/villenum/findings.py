@@ -7,6 +7,7 @@ compute the same tables with the same library functions, plus intervals, figures
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from collections.abc import Callable
 
@@ -22,8 +23,8 @@ Tables = dict[str, pd.DataFrame]
 def objectives_tables(survey: Survey) -> Tables:
     """objectives_scores (method, objective, score, position), objectives_dispersion, objectives_cited."""
     answers = survey.objectives
-    return {"objectives_scores": objectives.score_objectives(answers),
-            "objectives_dispersion": objectives.rank_dispersion(answers),
+    scores, dispersion = objectives.scores_and_dispersion(answers)
+    return {"objectives_scores": scores, "objectives_dispersion": dispersion,
             "objectives_cited": objectives.cited_shares(answers)}
 
 
@@ -40,9 +41,24 @@ def realisation_tables(survey: Survey) -> Tables:
     return {"realisation_ratios": ratios, "realisation_association": realisation.volume_ratio_association(ratios)}
 
 
-def flagship_tables(survey: Survey) -> Tables:
-    """flagship_types (per catalogue type, counts by status role) and flagship_undertaken (percent of collectivités)."""
+CLASSIFIED = ("project_type_classified", "n_type_matches")  # what flagship.classify_projects adds to each project
+
+
+def with_classified_projects(survey: Survey) -> Survey:
+    """The survey whose projects carry their catalogue type (the columns CLASSIFIED of flagship.classify_projects).
+
+    A project's type depends on its own label and domain only, so cluster resamples of this survey carry the very
+    types classifying each resample would give, and `flagship_tables` does not classify them again."""
     classified = flagship.classify_projects(survey.projects, flagship.load_catalogue())
+    return dataclasses.replace(survey, projects=survey.projects.assign(**{c: classified[c] for c in CLASSIFIED}))
+
+
+def flagship_tables(survey: Survey) -> Tables:
+    """flagship_types (per catalogue type, counts by status role) and flagship_undertaken (percent of collectivités).
+
+    Projects already classified (`with_classified_projects`) keep their type."""
+    done = all(c in survey.projects for c in CLASSIFIED)
+    classified = survey.projects if done else flagship.classify_projects(survey.projects, flagship.load_catalogue())
     q = survey.questionnaire
     return {"flagship_types": flagship.status_by_type(classified, q),
             "flagship_undertaken": flagship.widely_undertaken(classified, "project_type_classified",

@@ -49,10 +49,11 @@ def rank_matrix(objectives: pd.DataFrame) -> pd.DataFrame:
 def _ranks(objectives: pd.DataFrame) -> pd.DataFrame:
     """rank_matrix, warning when fewer than two collectivités ranked or an objective was never ranked."""
     matrix = rank_matrix(objectives)
-    n_answered = int(matrix.notna().any(axis=1).sum())
+    missing = np.isnan(matrix.to_numpy())  # numpy, not DataFrame.isna: checked on every resample of the scorecard
+    n_answered = int((~missing).any(axis=1).sum())
     if n_answered < 2:
         degenerate(f"only {n_answered} collectivité(s) ranked objectives: spreads and tests are NaN")
-    never = matrix.columns[matrix.isna().all()].tolist()
+    never = matrix.columns[missing.all(axis=0)].tolist()
     if never and n_answered:
         degenerate(f"objective(s) ranked by nobody: {', '.join(never)}: their rank scores are NaN")
     return matrix
@@ -148,13 +149,22 @@ def score_objectives(objectives: pd.DataFrame) -> pd.DataFrame:
     return _scores(_ranks(objectives))
 
 
+def scores_and_dispersion(objectives: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(score_objectives, rank_dispersion) of an answers table, its rank matrix built once for both."""
+    matrix = _ranks(objectives)
+    return _scores(matrix), _dispersion(matrix)
+
+
 def _scores(matrix: pd.DataFrame) -> pd.DataFrame:
     """`score_objectives` of a rank matrix."""
     table = _score_table(matrix.to_numpy(), np.ones((1, len(matrix))), list(matrix.columns))
     out = table.iloc[0].rename("score").reset_index()
     direction = np.where(out["method"].isin(LOWER_IS_BETTER), 1.0, -1.0)
-    position = (out["score"] * direction).groupby(out["method"]).transform(positions, lower_is_better=True)
-    return out.assign(position=position.astype("Int64"))
+    signed, method = (out["score"] * direction).to_numpy(dtype=float), out["method"].to_numpy()
+    position = np.full(len(out), np.nan)
+    for m in dict.fromkeys(method):  # groupby(method).transform(positions), without its cost on every resample
+        position[method == m] = positions(signed[method == m], lower_is_better=True)
+    return out.assign(position=pd.Series(position, index=out.index).astype("Int64"))
 
 
 def bottom_tied(matrix: pd.DataFrame) -> pd.DataFrame:
@@ -232,10 +242,15 @@ def rank_dispersion(objectives: pd.DataFrame) -> pd.DataFrame:
     entropy is the Shannon entropy of the distribution of ranks 1..4 given to the objective divided by log(4):
     0 when every collectivité gives it the same rank, 1 when the four ranks are equally frequent.
     """
-    matrix = _ranks(objectives)
+    return _dispersion(_ranks(objectives))
+
+
+def _dispersion(matrix: pd.DataFrame) -> pd.DataFrame:
+    """`rank_dispersion` of a rank matrix."""
     stats = _rank_summary(matrix)
     m = matrix.shape[1]
-    counts = np.stack([matrix.eq(r).sum().to_numpy() for r in range(1, m + 1)])  # rank x objective
+    values = matrix.to_numpy()  # numpy, not DataFrame.eq per rank: the same counts, recomputed on every resample
+    counts = np.stack([(values == r).sum(axis=0) for r in range(1, m + 1)])  # rank x objective
     p = safe_divide(counts, counts.sum(axis=0))
     return stats.assign(entropy=-xlogy(p, p).sum(axis=0) / np.log(m),
                         modal_share=100 * p.max(axis=0))[
@@ -248,7 +263,8 @@ def cited_shares(objectives: pd.DataFrame, confidence: float = 0.95) -> pd.DataF
     if "cited" in objectives:
         cited |= objectives["cited"].fillna(False).astype(bool)
     codes = objective_codes(objectives)
-    n_cited = cited.groupby(objectives["objective"]).sum().reindex(codes, fill_value=0).to_numpy()
+    at = pd.Index(codes).get_indexer(objectives["objective"])  # a missing objective: -1, left out as groupby did
+    n_cited = np.bincount(at[cited.to_numpy(dtype=bool) & (at >= 0)], minlength=len(codes))  # no groupby per resample
     n = objectives["collectivite_id"].nunique()
     low, high = wilson_interval(n_cited, n, confidence)
     return pd.DataFrame({"objective": codes, "n_cited": n_cited, "n_collectivites": n,

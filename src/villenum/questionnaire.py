@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 import pandas as pd
@@ -39,7 +39,8 @@ class Questionnaire:
 
     `table` columns: field, code, label_fr, gloss_en, colour (hex), spelling, source, key (folded spelling).
     `role` is set on statuses that mean realised, in_progress or under_study. Categories keep the
-    file's order. `rank_scale` is the highest rank (0: objectives are only cited).
+    file's order. `rank_scale` is the highest rank (0: objectives are only cited). `table` is read-only: the
+    mappings by field are computed once, on first use (see `_maps`).
     """
 
     wave: str
@@ -47,31 +48,57 @@ class Questionnaire:
     rank_scale: int
     table: pd.DataFrame
 
+    @cached_property
+    def _maps(self) -> dict[str, dict[str, dict[str, str]]]:
+        """For each field, each column's mapping code -> value (the last row of a code wins, as dict(zip()) does).
+
+        Built once per questionnaire: the scorecard asks for labels thousands of times per run (every claim on
+        every resample), and filtering `table` each time was most of its cost."""
+        out = {}
+        for field in FIELDS:
+            rows = self.table[self.table["field"] == field]
+            out[field] = {col: dict(zip(rows["code"], rows[col])) for col in ("label_fr", "gloss_en", "colour")}
+        return out
+
+    @cached_property
+    def _roles(self) -> dict[str, str]:
+        """Each role's status code: the first status row with that role (built once, as `_maps`)."""
+        statuses = self.table[self.table["field"] == "status"]
+        roles: dict[str, str] = {}
+        for role, code in zip(statuses["role"], statuses["code"]):
+            roles.setdefault(role, str(code))
+        return roles
+
     def status(self, role: str) -> str | None:
         """The status code playing `role` (one of ROLES), or None if the questionnaire has none."""
-        found = self.table.loc[(self.table["field"] == "status") & (self.table["role"] == role), "code"]
-        return str(found.iloc[0]) if len(found) else None
+        return self._roles.get(role)
 
     def _field(self, field: str) -> pd.DataFrame:
         if field not in FIELDS:
             raise KeyError(f"unknown questionnaire field {field!r}; known: {', '.join(FIELDS)}")
         return self.table[self.table["field"] == field]
 
+    def _map(self, field: str, column: str) -> dict[str, str]:
+        """A copy of the cached mapping code -> `column` of `field` (callers may change what they get)."""
+        if field not in FIELDS:
+            raise KeyError(f"unknown questionnaire field {field!r}; known: {', '.join(FIELDS)}")
+        return dict(self._maps[field][column])
+
     def codes(self, field: str) -> list[str]:
         """Codes of a field, in questionnaire order."""
-        return list(dict.fromkeys(self._field(field)["code"]))
+        return list(self._map(field, "label_fr"))
 
     def labels_fr(self, field: str) -> dict[str, str]:
         """Map each code of `field` to its French label, as published."""
-        return dict(zip(self._field(field)["code"], self._field(field)["label_fr"]))
+        return self._map(field, "label_fr")
 
     def glosses_en(self, field: str) -> dict[str, str]:
         """Map each code of `field` to its English gloss."""
-        return dict(zip(self._field(field)["code"], self._field(field)["gloss_en"]))
+        return self._map(field, "gloss_en")
 
     def colours(self, field: str) -> dict[str, str]:
         """Map each code of `field` to its colour (hex)."""
-        return dict(zip(self._field(field)["code"], self._field(field)["colour"]))
+        return self._map(field, "colour")
 
     def spellings(self, field: str) -> dict[str, str]:
         """Map each folded spelling of `field` (codes and French labels included) to its code."""

@@ -43,6 +43,19 @@ def _wide(projects: pd.DataFrame, q: Questionnaire) -> pd.DataFrame:
         index=q.codes("domain"), columns=[*q.codes("status"), UNKNOWN])
 
 
+def _counts(projects: pd.DataFrame, q: Questionnaire) -> pd.DataFrame:
+    """The counts of `_wide` (index `domain`, columns `status`, int64), counted with numpy instead of groupby
+    and pivot: the scorecard recomputes them on every cluster resample. Only integer sums may be taken of it (its
+    memory layout differs from `_wide`'s, which a floating-point reduction such as a chi-square could see)."""
+    domains, statuses = q.codes("domain"), [*q.codes("status"), UNKNOWN]
+    row = pd.Index(domains).get_indexer(projects["domain"].astype("string"))  # a missing domain: -1, left out
+    col = pd.Index(statuses).get_indexer(projects["status"].astype("string").fillna(UNKNOWN))
+    known = (row >= 0) & (col >= 0)
+    n = np.bincount(row[known] * len(statuses) + col[known], minlength=len(domains) * len(statuses))
+    return pd.DataFrame(n.reshape(len(domains), len(statuses)).astype(np.int64),
+                        index=pd.Index(domains, name="domain"), columns=pd.Index(statuses, name="status"))
+
+
 def realised_status(q: Questionnaire) -> str:
     """The status code with role 'realised' in the questionnaire (ValueError if it has none)."""
     code = q.status("realised")
@@ -56,7 +69,7 @@ def realisation_ratios(projects: pd.DataFrame, q: Questionnaire, confidence: flo
 
     Columns: domain, n_projects, n_status_known, n_realise, ratio (proportion 0-1), ci_low, ci_high (0-1).
     """
-    wide = _wide(projects, q)
+    wide = _counts(projects, q)
     n_projects = wide.sum(axis=1).to_numpy()
     known = n_projects - wide[UNKNOWN].to_numpy()
     realised = wide[realised_status(q)].to_numpy()

@@ -19,7 +19,7 @@ import pandas as pd
 from villenum import claim_kinds, edition_kinds  # noqa: F401  (register the evaluators)
 from villenum.claims import (KINDS, CannotCompute, Evaluation, Inputs, Tables, check_claims, fr_number, parse_params,
                              resampled)
-from villenum.findings import FINDINGS, compute
+from villenum.findings import FINDINGS, compute, with_classified_projects
 from villenum.questionnaire import Questionnaire
 from villenum.stats import ROBUST_SUPPORT, cluster_resamples
 from villenum.survey import Survey
@@ -35,10 +35,11 @@ class ClaimError(RuntimeError):
     """An evaluator failed for another reason than a declared degenerate condition: a bug, never a verdict."""
 
 
-def evaluate(claim: pd.Series | tuple, inputs: Inputs) -> tuple[Evaluation, str]:
-    """(evaluation, note) of one claim; CannotCompute gives « cannot compute » with its reason."""
+def evaluate(claim: pd.Series | tuple, inputs: Inputs, params: dict | None = None) -> tuple[Evaluation, str]:
+    """(evaluation, note) of one claim; CannotCompute gives « cannot compute » with its reason. `params`: the
+    claim's params already parsed (parse_params), read only by the evaluators."""
     try:
-        return KINDS[claim.kind](parse_params(claim.params), inputs), ""
+        return KINDS[claim.kind](parse_params(claim.params) if params is None else params, inputs), ""
     except CannotCompute as err:
         return Evaluation("ne peut être calculé sur ces données", None, "data"), f"cannot compute: {err}"
     except Exception as err:  # a bug is never a verdict: fail, naming the claim
@@ -114,11 +115,17 @@ def claim_support(claims: pd.DataFrame, inputs: Inputs, survey: Survey, n_boot: 
     hits = dict.fromkeys(wanted["claim_id"], 0)
     if not hits or n_boot < 1:
         return {}
+    # What does not change from one resample to the next is done once: grouping the claims by finding, parsing
+    # their params, classifying the projects (a project's type depends on its own label and domain only).
+    groups = [(finding, [(claim, parse_params(claim.params)) for claim in group.itertuples(index=False)])
+              for finding, group in wanted.groupby("finding", sort=False)]
+    if "flagship" in set(wanted["finding"]):
+        survey = with_classified_projects(survey)
     for resample in cluster_resamples(survey, n_boot, seed):
-        for finding, group in wanted.groupby("finding", sort=False):
+        for finding, group in groups:
             tables = dataclasses.replace(inputs, results=compute(resample, finding))
-            for claim in group.itertuples(index=False):
-                hits[claim.claim_id] += evaluate(claim, tables)[0].holds is True
+            for claim, params in group:
+                hits[claim.claim_id] += evaluate(claim, tables, params)[0].holds is True
     return {claim_id: n / n_boot for claim_id, n in hits.items()}
 
 
