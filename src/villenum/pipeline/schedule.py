@@ -13,7 +13,7 @@ from typing import Any
 
 from villenum.pipeline import cache, fingerprint
 from villenum.pipeline.execute import Decide, execute
-from villenum.pipeline.forkserver import PRELOAD, ForkServer, split_command
+from villenum.pipeline.forkserver import ForkServer, shared, split_command
 from villenum.pipeline.kernels import KERNEL, Stop, check_kernel
 from villenum.pipeline.notebooks import discover, stage_of
 from villenum.pipeline.outcome import Outcome
@@ -60,7 +60,7 @@ class Scheduler:
         self.futures: list[Future] = []
         self.pool: ThreadPoolExecutor | None = None
         self.bar: Any = None
-        self.server = ForkServer(list(PRELOAD), notebooks[0].parent) if notebooks else None
+        self.server: ForkServer | None = None
 
     def decision(self, nb: Path) -> tuple[dict, str]:
         """The cache parts of a notebook now, and why it must run ("" if it is cached)."""
@@ -97,7 +97,8 @@ class Scheduler:
         return self.pool
 
     def _start_server(self) -> None:
-        """Start importing in the fork server now, while the parent sets up."""
+        """Take this process's fork server for the kernel's interpreter (started now, importing while the
+        parent sets up; reused by the later runs); none with VILLENUM_FORKSERVER=0, read at each run."""
         import json
 
         spec = fingerprint.kernel_spec_file(self.kernel)
@@ -105,8 +106,7 @@ class Scheduler:
             split = split_command(json.loads(spec.read_text())["argv"]) if spec else None
         except (OSError, ValueError, KeyError, TypeError):
             split = None
-        if split and self.server is not None:
-            self.server.start(split[0])
+        self.server = shared(split[0]) if split else None
 
     def ordered(self, nbs: list[Path]) -> list[Path]:
         """Check that every parameter is injected unchanged; order by last duration, longest first, so that
@@ -179,14 +179,13 @@ class Scheduler:
                 if nb.name in self.outcomes and self.outcomes[nb.name].status != "cancelled"]
 
     def close(self) -> None:
-        """Cancel the stages that did not start (one failed), stop the workers, the server and the bar."""
+        """Cancel the stages that did not start (one failed), stop the workers and the bar (the fork server
+        stays, for the next run)."""
         for gate, futures in self.early.values():
             gate.open(cancel=True)
             _wait_all(futures)
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
-        if self.server is not None:
-            self.server.close()
         if self.bar is not None:
             self.bar.close()
 
@@ -195,10 +194,10 @@ class Scheduler:
         while they do is absorbed for a few seconds), then return so that KeyboardInterrupt propagates."""
         for gate, _ in self.early.values():
             gate.open(cancel=True)
-        if self.server is not None:
-            self.server.kill()
         self.stop.event.set()
-        self.stop.kill()
+        self.stop.kill()  # the kernels first, while their server still reaps them
+        if self.server is not None:
+            self.server.interrupt()
         if self.pool is None:
             return
         deadline = time.monotonic() + 20
