@@ -98,6 +98,9 @@ def test_one_fork_server_serves_every_run_of_the_process(probe_notebooks, tmp_pa
     forkserver.ForkedKernel(first["ppid"]).wait(timeout=10)
     fourth = probe(probe_notebooks)
     assert fourth["ppid"] not in (os.getpid(), first["ppid"]) and fourth["numpy_preloaded"]
+    monkeypatch.setenv("PYTHONHASHSEED", "12")  # read when an interpreter starts: another server
+    fifth = probe(probe_notebooks)
+    assert fifth["ppid"] not in (os.getpid(), fourth["ppid"]) and fifth["numpy_preloaded"]
 
 
 def test_a_dead_kernel_not_yet_reaped_is_not_alive():

@@ -173,8 +173,8 @@ class ForkServer:
             try:
                 assert proc.stdin is not None and proc.stdout is not None
                 proc.stdin.close()
-                proc.stdout.close()
                 proc.wait(timeout=wait or 10)
+                proc.stdout.close()  # now: a spawn reading it meanwhile got end-of-file, not a closed file
             except Exception:  # noqa: BLE001 - a server that does not exit is killed
                 proc.kill()
                 proc.wait()
@@ -186,8 +186,8 @@ class ForkServer:
 
     def interrupt(self) -> None:
         """Ctrl-C: kill the server at once (the next run starts another) if it is still importing, so that no
-        spawn waits for it; a ready server answers at once and stays, usable by the next runs. (It has forked
-        no kernel yet, none is orphaned: a kernel whose server died is reaped late, by PID 1.)"""
+        spawn waits for it; a ready server answers at once and stays, usable by the next runs. (Killed before it
+        forked any kernel, it orphans none: an orphan is reaped by PID 1, which may take seconds.)"""
         if self.proc is None or self.ready:
             return
         self.broken = True
@@ -197,22 +197,30 @@ class ForkServer:
             pass
 
 
-_servers: dict[tuple, ForkServer] = {}
+# Environment variables read when an interpreter starts or imports PRELOAD (sys.path, hash seed, warnings,
+# locale, thread pools of the numerical libraries...): the server's are those of the run that started it, so
+# a run whose values differ gets a new server (a kernel's environment is otherwise set afresh from its request)
+STARTUP_ENV = ("PYTHON", "OMP_", "OPENBLAS_", "MKL_", "NUMEXPR_", "VECLIB_", "NPY_", "SCIPY_", "JUPYTER", "IPYTHON",
+               "LC_", "LANG", "TZ")
+
+_servers: dict[tuple, tuple[tuple, ForkServer]] = {}
 _servers_lock = threading.Lock()
 
 
 def shared(interpreter: list[str], modules: list[str] | tuple[str, ...] = PRELOAD) -> ForkServer | None:
     """This process's fork server for `interpreter` and `modules`, started now if there is none (or the last
-    one failed); None if VILLENUM_FORKSERVER=0."""
+    one failed, or was started with other STARTUP_ENV values); None if VILLENUM_FORKSERVER=0."""
     if os.environ.get(ENV, "1") == "0":
         return None
     key = (tuple(interpreter), tuple(modules))
+    startup = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith(STARTUP_ENV)))
     with _servers_lock:
-        server = _servers.get(key)
-        if server is None or not server.usable():
+        env, server = _servers.get(key, ((), None))
+        if server is None or not server.usable() or env != startup:
             if server is not None:
                 server.close()
-            server = _servers[key] = ForkServer(list(modules))
+            server = ForkServer(list(modules))
+            _servers[key] = (startup, server)
     server.start(list(interpreter))
     return server
 
@@ -220,7 +228,7 @@ def shared(interpreter: list[str], modules: list[str] | tuple[str, ...] = PRELOA
 def close_all() -> None:
     """Let every server of this process exit (at interpreter exit; a dead parent closes their stdin anyway)."""
     with _servers_lock:
-        servers = list(_servers.values())
+        servers = [server for _, server in _servers.values()]
         _servers.clear()
     for server in servers:
         server.close(wait=2)
