@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 from pathlib import Path
 
 import nbformat
 import pytest
 
 from villenum import pipeline
-from villenum.pipeline import cache, forkserver
+from villenum.pipeline import cache, forkserver, sync
 
 PROBE = ("import json, os, sys\nfrom pathlib import Path\nPath(output_dir).mkdir(parents=True, exist_ok=True)\n"
          "(Path(output_dir) / 'a_probe.csv').write_text(json.dumps({'ppid': os.getppid(), 'cwd': os.getcwd(),\n"
@@ -112,3 +113,13 @@ def test_a_dead_kernel_not_yet_reaped_is_not_alive():
     finally:
         os.waitpid(pid, 0)
 
+
+def test_ctrl_c_during_a_run_is_raised_where_no_lock_is_held():
+    interrupts = sync.Interrupts()
+    with pytest.raises(KeyboardInterrupt), interrupts:
+        handler = signal.getsignal(signal.SIGINT)
+        if handler is signal.default_int_handler:
+            pytest.skip("SIGINT is not Python's default handler here")
+        handler(signal.SIGINT, None)  # what Ctrl-C does: nothing raised until a check
+        assert interrupts.hit
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

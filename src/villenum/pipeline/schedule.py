@@ -18,7 +18,7 @@ from villenum.pipeline.kernels import KERNEL, Stop, check_kernel
 from villenum.pipeline.notebooks import discover, stage_of
 from villenum.pipeline.outcome import Outcome
 from villenum.pipeline.parameters import check_parameters, verify_injection
-from villenum.pipeline.sync import Gate, Slots
+from villenum.pipeline.sync import Gate, Interrupts, Slots
 from villenum.pipeline.transaction import Lock, recover
 
 
@@ -58,6 +58,7 @@ class Scheduler:
         self.slots = Slots(jobs, self.stop)
         self.early: dict[int, tuple[Gate, list[Future]]] = {}
         self.futures: list[Future] = []
+        self.interrupts = Interrupts()
         self.pool: ThreadPoolExecutor | None = None
         self.bar: Any = None
         self.server: ForkServer | None = None
@@ -156,13 +157,18 @@ class Scheduler:
 
     def run(self) -> list[Outcome]:
         """Every stage in turn; returns the outcomes in the order of the notebooks given."""
+        with self.interrupts:
+            return self._run()
+
+    def _run(self) -> list[Outcome]:
+        """Every stage in turn (Ctrl-C seen by self.interrupts)."""
         stages = sorted({stage_of(nb) for nb in self.notebooks})
         try:
             for i, stage in enumerate(stages):
                 futures = self.launch(stage)
                 if futures and i + 1 < len(stages):
                     self.start_early(stages[i + 1])
-                _wait_all(futures)
+                _wait_all(futures, self.interrupts)
                 for f in futures:
                     o = f.result()
                     self.outcomes[o.notebook] = o
@@ -183,7 +189,7 @@ class Scheduler:
         stays, for the next run)."""
         for gate, futures in self.early.values():
             gate.open(cancel=True)
-            _wait_all(futures)
+            _wait_all(futures, self.interrupts)
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
         if self.bar is not None:
@@ -206,12 +212,14 @@ class Scheduler:
                 self.pool.shutdown(wait=False, cancel_futures=True)
                 if not wait(self.futures, timeout=0.5).not_done:
                     return
+                self.interrupts.check()
             except KeyboardInterrupt:
                 self.stop.kill()
 
 
-def _wait_all(futures: list[Future]) -> None:
+def _wait_all(futures: list[Future], interrupts: Interrupts) -> None:
     """Wait for futures in short slices, so that Ctrl-C is seen at once."""
     pending = set(futures)
     while pending:
+        interrupts.check()
         _, pending = wait(pending, timeout=0.2)
