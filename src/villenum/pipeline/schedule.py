@@ -189,7 +189,7 @@ class Scheduler:
         stays, for the next run)."""
         for gate, futures in self.early.values():
             gate.open(cancel=True)
-            _wait_all(futures, self.interrupts)
+            _wait_all(futures)  # cancelled: they end soon; a Ctrl-C meanwhile is raised when the run ends
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
         if self.bar is not None:
@@ -217,9 +217,10 @@ class Scheduler:
                 self.stop.kill()
 
 
-def _wait_all(futures: list[Future], interrupts: Interrupts) -> None:
+def _wait_all(futures: list[Future], interrupts: Interrupts | None = None) -> None:
     """Wait for futures in short slices, so that Ctrl-C is seen at once."""
     pending = set(futures)
     while pending:
-        interrupts.check()
+        if interrupts is not None:
+            interrupts.check()
         _, pending = wait(pending, timeout=0.2)
