@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 from pathlib import Path
 
 import nbformat
 import pytest
 
 from villenum import pipeline
-from villenum.pipeline import cache, forkserver
+from villenum.pipeline import cache, forkserver, sync
 
 PROBE = ("import json, os, sys\nfrom pathlib import Path\nPath(output_dir).mkdir(parents=True, exist_ok=True)\n"
          "(Path(output_dir) / 'a_probe.csv').write_text(json.dumps({'ppid': os.getppid(), 'cwd': os.getcwd(),\n"
@@ -70,3 +71,55 @@ def test_a_record_names_every_changed_part(tmp_path):
     assert record.matches(parts) and record.reason(parts) == ""
     changed = {"parameters": {"a": 2}, "inputs": [["f", "2"]], "library": "x"}
     assert record.reason(changed) == "parameters changed (a); input files changed"
+
+
+def test_one_fork_server_serves_every_run_of_the_process(probe_notebooks, tmp_path, monkeypatch):
+    monkeypatch.setenv(forkserver.ENV, "1")
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "01_a.ipynb").write_bytes((probe_notebooks / "01_a.ipynb").read_bytes())
+    shadowed = tmp_path / "shadowed"
+    shadowed.mkdir()
+    (shadowed / "01_a.ipynb").write_bytes((probe_notebooks / "01_a.ipynb").read_bytes())
+    (shadowed / "scipy.py").write_text("")  # a fresh kernel would import this one, not the server's scipy
+
+    def probe(folder: Path) -> dict:
+        out = tmp_path / folder.name / "out"
+        outcomes = pipeline.run(pipeline.discover(folder), {"output_dir": str(out)}, {}, force=True,
+                                report_dir=tmp_path / folder.name / "report", output_dir=out, jobs=1, progress=False)
+        assert [o.status for o in outcomes] == ["ran"], outcomes
+        return json.loads((out / "a_probe.csv").read_text())
+
+    first, second = probe(probe_notebooks), probe(other)
+    assert first["ppid"] == second["ppid"] != os.getpid()  # the same server, whichever folder started it
+    assert (first["cwd"], second["cwd"]) == (str(probe_notebooks), str(other))
+    third = probe(shadowed)
+    assert third["ppid"] == os.getpid() and not third["numpy_preloaded"]  # launched normally
+    os.kill(first["ppid"], 9)  # a server that died is replaced
+    forkserver.ForkedKernel(first["ppid"]).wait(timeout=10)
+    fourth = probe(probe_notebooks)
+    assert fourth["ppid"] not in (os.getpid(), first["ppid"]) and fourth["numpy_preloaded"]
+    monkeypatch.setenv("PYTHONHASHSEED", "12")  # read when an interpreter starts: another server
+    fifth = probe(probe_notebooks)
+    assert fifth["ppid"] not in (os.getpid(), fourth["ppid"]) and fifth["numpy_preloaded"]
+
+
+def test_a_dead_kernel_not_yet_reaped_is_not_alive():
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0)
+    try:
+        forkserver.ForkedKernel(pid).wait(timeout=10)  # a zombie until waited for, as after its server died
+    finally:
+        os.waitpid(pid, 0)
+
+
+def test_ctrl_c_during_a_run_is_raised_where_no_lock_is_held():
+    interrupts = sync.Interrupts()
+    with pytest.raises(KeyboardInterrupt), interrupts:
+        handler = signal.getsignal(signal.SIGINT)
+        if handler is signal.default_int_handler:
+            pytest.skip("SIGINT is not Python's default handler here")
+        handler(signal.SIGINT, None)  # what Ctrl-C does: nothing raised until a check
+        assert interrupts.hit
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

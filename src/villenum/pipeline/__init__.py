@@ -6,7 +6,8 @@
 - cache:       one cache record format for notebooks, reconstruction, validation and report; why work re-runs
 - stamps:      the work around the notebooks (reconstruction, validation, report), through that cache
 - transaction: previous outputs set aside and restored on failure; recovery after a hard kill; the run lock
-- forkserver, zygote: kernels forked from a process that imported the kernel machinery once
+- forkserver, zygote: kernels forked from a process that imported the kernel machinery once (one per
+               process, reused by its runs)
 - kernels:     the stop signal (Ctrl-C), the kernel manager, pre-imports
 - sync:        slots and gates between workers
 - execute:     one notebook through papermill, in its transaction

@@ -13,12 +13,12 @@ from typing import Any
 
 from villenum.pipeline import cache, fingerprint
 from villenum.pipeline.execute import Decide, execute
-from villenum.pipeline.forkserver import PRELOAD, ForkServer, split_command
+from villenum.pipeline.forkserver import ForkServer, shared, split_command
 from villenum.pipeline.kernels import KERNEL, Stop, check_kernel
 from villenum.pipeline.notebooks import discover, stage_of
 from villenum.pipeline.outcome import Outcome
 from villenum.pipeline.parameters import check_parameters, verify_injection
-from villenum.pipeline.sync import Gate, Slots
+from villenum.pipeline.sync import Gate, Interrupts, Slots
 from villenum.pipeline.transaction import Lock, recover
 
 
@@ -58,9 +58,10 @@ class Scheduler:
         self.slots = Slots(jobs, self.stop)
         self.early: dict[int, tuple[Gate, list[Future]]] = {}
         self.futures: list[Future] = []
+        self.interrupts = Interrupts()
         self.pool: ThreadPoolExecutor | None = None
         self.bar: Any = None
-        self.server = ForkServer(list(PRELOAD), notebooks[0].parent) if notebooks else None
+        self.server: ForkServer | None = None
 
     def decision(self, nb: Path) -> tuple[dict, str]:
         """The cache parts of a notebook now, and why it must run ("" if it is cached)."""
@@ -97,7 +98,8 @@ class Scheduler:
         return self.pool
 
     def _start_server(self) -> None:
-        """Start importing in the fork server now, while the parent sets up."""
+        """Take this process's fork server for the kernel's interpreter (started now, importing while the
+        parent sets up; reused by the later runs); none with VILLENUM_FORKSERVER=0, read at each run."""
         import json
 
         spec = fingerprint.kernel_spec_file(self.kernel)
@@ -105,8 +107,7 @@ class Scheduler:
             split = split_command(json.loads(spec.read_text())["argv"]) if spec else None
         except (OSError, ValueError, KeyError, TypeError):
             split = None
-        if split and self.server is not None:
-            self.server.start(split[0])
+        self.server = shared(split[0]) if split else None
 
     def ordered(self, nbs: list[Path]) -> list[Path]:
         """Check that every parameter is injected unchanged; order by last duration, longest first, so that
@@ -156,13 +157,18 @@ class Scheduler:
 
     def run(self) -> list[Outcome]:
         """Every stage in turn; returns the outcomes in the order of the notebooks given."""
+        with self.interrupts:
+            return self._run()
+
+    def _run(self) -> list[Outcome]:
+        """Every stage in turn (Ctrl-C seen by self.interrupts)."""
         stages = sorted({stage_of(nb) for nb in self.notebooks})
         try:
             for i, stage in enumerate(stages):
                 futures = self.launch(stage)
                 if futures and i + 1 < len(stages):
                     self.start_early(stages[i + 1])
-                _wait_all(futures)
+                _wait_all(futures, self.interrupts)
                 for f in futures:
                     o = f.result()
                     self.outcomes[o.notebook] = o
@@ -179,14 +185,13 @@ class Scheduler:
                 if nb.name in self.outcomes and self.outcomes[nb.name].status != "cancelled"]
 
     def close(self) -> None:
-        """Cancel the stages that did not start (one failed), stop the workers, the server and the bar."""
+        """Cancel the stages that did not start (one failed), stop the workers and the bar (the fork server
+        stays, for the next run)."""
         for gate, futures in self.early.values():
             gate.open(cancel=True)
-            _wait_all(futures)
+            _wait_all(futures)  # cancelled: they end soon; a Ctrl-C meanwhile is raised when the run ends
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
-        if self.server is not None:
-            self.server.close()
         if self.bar is not None:
             self.bar.close()
 
@@ -195,10 +200,10 @@ class Scheduler:
         while they do is absorbed for a few seconds), then return so that KeyboardInterrupt propagates."""
         for gate, _ in self.early.values():
             gate.open(cancel=True)
-        if self.server is not None:
-            self.server.kill()
         self.stop.event.set()
-        self.stop.kill()
+        self.stop.kill()  # the kernels first, while their server still reaps them
+        if self.server is not None:
+            self.server.interrupt()
         if self.pool is None:
             return
         deadline = time.monotonic() + 20
@@ -207,12 +212,15 @@ class Scheduler:
                 self.pool.shutdown(wait=False, cancel_futures=True)
                 if not wait(self.futures, timeout=0.5).not_done:
                     return
+                self.interrupts.check()
             except KeyboardInterrupt:
                 self.stop.kill()
 
 
-def _wait_all(futures: list[Future]) -> None:
+def _wait_all(futures: list[Future], interrupts: Interrupts | None = None) -> None:
     """Wait for futures in short slices, so that Ctrl-C is seen at once."""
     pending = set(futures)
     while pending:
+        if interrupts is not None:
+            interrupts.check()
         _, pending = wait(pending, timeout=0.2)

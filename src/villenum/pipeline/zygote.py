@@ -1,9 +1,14 @@
 """The fork server's process: imports the kernel machinery once, then forks one fresh kernel per request.
 
-Run by `villenum.pipeline.forkserver.ForkServer` as `python -c <this file's text> <modules as JSON>` in the
-notebooks' folder (so that sys.path starts with "" as in `python -m ipykernel_launcher`); it reads one JSON
-request per line on stdin ({"args", "env", "cwd"}) and answers {"pid": ...} on stdout. Standard library only
-at import; nothing here runs when the module is merely imported.
+Run by `villenum.pipeline.forkserver.ForkServer` as `python -c <this file's text> <modules as JSON>`; it
+reads one JSON request per line on stdin ({"args", "env", "cwd"}) and answers {"pid": ...} on stdout
+({"pid": null}: launch that kernel normally). Standard library only at import; nothing here runs when the
+module is merely imported.
+
+The server serves kernels of any working directory (one server per process, reused by every run): it
+imports with no working directory on sys.path, and does not fork a kernel whose working directory holds a
+module named like one it imported, since a fresh kernel (whose sys.path starts with its working directory)
+would import that one instead.
 """
 
 from __future__ import annotations
@@ -17,12 +22,29 @@ import sys
 
 def preload(modules: list[str]) -> None:
     """Import the modules every kernel needs (failures are left to the kernel to report)."""
+    if sys.path and sys.path[0] == "":
+        del sys.path[0]  # `python -c` puts the server's own folder first: it must play no part
     os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")  # as ipykernel sets it
     for m in modules:
         try:
             importlib.import_module(m)
         except Exception:  # noqa: BLE001 - the kernel imports it again and reports the error
             pass
+
+
+def shadows(cwd: str, names: set[str]) -> bool:
+    """Whether `cwd` holds a module or regular package named like one of `names` (a folder without
+    __init__.py is a namespace package, which never wins over a module found further along sys.path)."""
+    try:
+        entries = os.listdir(cwd)
+    except OSError:
+        return False
+    for entry in entries:
+        name, _, suffix = entry.partition(".")
+        if name in names and (suffix in ("py", "pyc") or suffix.endswith(("so", "pyd"))
+                              or os.path.isfile(os.path.join(cwd, entry, "__init__.py"))):
+            return True
+    return False
 
 
 def become_kernel(request: dict) -> int:
@@ -42,8 +64,7 @@ def become_kernel(request: dict) -> int:
     import importlib.util
 
     sys.argv = [importlib.util.find_spec("ipykernel_launcher").origin] + request["args"]
-    if sys.path and sys.path[0] == "":
-        del sys.path[0]  # as ipykernel_launcher does; IPython puts the working directory back
+    # sys.path has no working directory (see preload), as ipykernel_launcher leaves it; IPython puts it back
     if "numpy.random" in sys.modules:
         sys.modules["numpy.random"].seed()  # no global random state shared between kernels
     from ipykernel import kernelapp
@@ -60,9 +81,13 @@ def serve(modules: list[str]) -> None:
     preload(modules)
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the system: no zombies
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    names = {m.partition(".")[0] for m in sys.modules}
     print("ready", flush=True)
     for line in sys.stdin:
         request = json.loads(line)
+        if shadows(request["cwd"], names):
+            print(json.dumps({"pid": None}), flush=True)
+            continue
         pid = os.fork()
         if pid == 0:  # the kernel: leaves the loop by SystemExit, so that the interpreter's normal
             sys.exit(become_kernel(request))  # shutdown runs the kernel's exit handlers, as a launched one would
