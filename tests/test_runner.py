@@ -159,38 +159,83 @@ def test_keyboard_interrupt_before_the_kernel_starts(project, monkeypatch):
     assert project.snapshot() == before and project.leftovers() == []
 
 
-def test_sigint_to_a_running_reproduce(project):
-    before = project.snapshot()
+# `reproduce` in a process of its own (paths.NOTEBOOKS pointed at the fake notebooks); SIGUSR1 prints where each
+# of its threads is, so that a run that does not stop says where it hangs
+SCRIPT = ("import faulthandler, signal, sys\nfaulthandler.register(signal.SIGUSR1, all_threads=True)\n"
+          "from pathlib import Path\nimport villenum.paths as p\np.NOTEBOOKS = Path(sys.argv[1])\n"
+          "from villenum.cli import main\nsys.exit(main(sys.argv[2:]))")
+
+
+def start_sleeping_run(project) -> tuple[subprocess.Popen, int]:
+    """`reproduce` of a notebook that writes its new table then sleeps: the process, and its kernel's pid once
+    the kernel sleeps."""
     marker = project.root / "kernel.pid"
-    script = ("import sys\nfrom pathlib import Path\nimport villenum.paths as p\np.NOTEBOOKS = Path(sys.argv[1])\n"
-              "from villenum.cli import main\nsys.exit(main(sys.argv[2:]))")
-    cmd = [sys.executable, "-c", script, str(project.notebooks), *project.args, "--only", "01",
+    cmd = [sys.executable, "-c", SCRIPT, str(project.notebooks), *project.args, "--only", "01",
            "-p", "label='v2'", "-p", "sleep=120", "-p", f"marker={str(marker)!r}"]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not marker.exists() and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.1)
+    if not marker.exists():
+        proc.kill()
+        pytest.fail(f"the kernel did not start: {proc.communicate(timeout=5)}")
+    time.sleep(0.3)
+    assert json.loads(project.table.read_text().splitlines()[1]) == "v2"  # the new table is written...
+    return proc, int(marker.read_text())
+
+
+def finish(proc: subprocess.Popen, timeout: float) -> tuple[str, str]:
+    """The process's output once it ends; if it runs past `timeout`, the test fails with its threads' stacks."""
     try:
-        deadline = time.monotonic() + 60
-        while not marker.exists() and time.monotonic() < deadline and proc.poll() is None:
-            time.sleep(0.1)
-        assert marker.exists(), proc.communicate(timeout=5)
-        time.sleep(0.3)
-        kernel = int(marker.read_text())
-        assert json.loads(project.table.read_text().splitlines()[1]) == "v2"  # the new table is written...
-        t0 = time.monotonic()
-        proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
+        return proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.send_signal(signal.SIGUSR1)
+        time.sleep(1)
+        proc.kill()
+        out, err = proc.communicate()
+        pytest.fail(f"still running {timeout} s later; its threads:\n{err[-6000:]}")
+
+
+def gone(pid: int, within: float) -> bool:
+    """Whether process `pid` no longer exists, waiting up to `within` seconds."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_sigint_to_a_running_reproduce(project):
+    before = project.snapshot()
+    proc, kernel = start_sleeping_run(project)
+    t0 = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    _, err = finish(proc, 30)
     assert proc.returncode == 130, err
     assert time.monotonic() - t0 < 10
     assert "interrupted" in err and "previous results left intact" in err
     assert project.snapshot() == before  # ...and put back
     assert project.leftovers() == []
-    time.sleep(0.5)
-    with pytest.raises(ProcessLookupError):
-        os.kill(kernel, 0)  # the kernel was stopped too
+    assert gone(kernel, 0.5)  # the kernel was stopped too
     code, out, _ = project.main()
     assert code == 0 and "cached  01_first.ipynb" in out
+
+
+def test_a_killed_reproduce_leaves_no_kernel_running(project):
+    """SIGKILL gives the run no chance to stop its kernel: the kernel notices that its parent is gone and exits
+    (a launched kernel polls the run's process; a forked one, the fork server, which ends with the run's
+    process). The next run recovers the previous results."""
+    before = project.snapshot()
+    proc, kernel = start_sleeping_run(project)
+    proc.kill()
+    proc.communicate(timeout=30)
+    assert gone(kernel, 15), "the kernel outlived the killed run"
+    code, _, err = project.main()
+    assert code == 0, err
+    assert project.snapshot() == before
 
 
 def test_disk_full_when_saving_the_executed_notebook(project, monkeypatch):

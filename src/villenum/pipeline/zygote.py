@@ -64,6 +64,11 @@ def become_kernel(request: dict) -> int:
     import importlib.util
 
     sys.argv = [importlib.util.find_spec("ipykernel_launcher").origin] + request["args"]
+    # A launched kernel exits when its parent dies (jupyter_client sets JPY_PARENT_PID, which ipykernel reads when
+    # it is imported: here, in the server, too early). This kernel's parent is the server, which exits when the
+    # run's process does (end of its stdin), even killed: the kernel then exits too, instead of running for ever.
+    os.environ["JPY_PARENT_PID"] = str(os.getppid())
+    sys.argv.append(f"--IPKernelApp.parent_handle={os.getppid()}")
     # sys.path has no working directory (see preload), as ipykernel_launcher leaves it; IPython puts it back
     if "numpy.random" in sys.modules:
         sys.modules["numpy.random"].seed()  # no global random state shared between kernels
