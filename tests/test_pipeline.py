@@ -115,11 +115,25 @@ def test_a_dead_kernel_not_yet_reaped_is_not_alive():
 
 
 def test_ctrl_c_during_a_run_is_raised_where_no_lock_is_held():
-    interrupts = sync.Interrupts()
-    with pytest.raises(KeyboardInterrupt), interrupts:
-        handler = signal.getsignal(signal.SIGINT)
-        if handler is signal.default_int_handler:
-            pytest.skip("SIGINT is not Python's default handler here")
-        handler(signal.SIGINT, None)  # what Ctrl-C does: nothing raised until a check
-        assert interrupts.hit
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    # Python's default handler, as in a terminal (a pytest-xdist worker ignores SIGINT); put back after the test
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        interrupts = sync.Interrupts()
+        with pytest.raises(KeyboardInterrupt), interrupts:
+            handler = signal.getsignal(signal.SIGINT)
+            assert handler is not signal.default_int_handler
+            handler(signal.SIGINT, None)  # what Ctrl-C does: nothing raised until a check
+            assert interrupts.hit
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def test_an_ignored_ctrl_c_stays_ignored_during_a_run():
+    """A process started with SIGINT ignored (nohup, a pytest-xdist worker) keeps ignoring it."""
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        with sync.Interrupts():
+            assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, previous)

@@ -159,9 +159,12 @@ def test_keyboard_interrupt_before_the_kernel_starts(project, monkeypatch):
     assert project.snapshot() == before and project.leftovers() == []
 
 
-# `reproduce` in a process of its own (paths.NOTEBOOKS pointed at the fake notebooks); SIGUSR1 prints where each
-# of its threads is, so that a run that does not stop says where it hangs
-SCRIPT = ("import faulthandler, signal, sys\nfaulthandler.register(signal.SIGUSR1, all_threads=True)\n"
+# `reproduce` in a process of its own (paths.NOTEBOOKS pointed at the fake notebooks), Ctrl-C handled as in a
+# terminal (a process started by a pytest-xdist worker inherits its ignored SIGINT: without this line, it would
+# ignore the test's SIGINT and run on); SIGUSR1 prints where each of its threads is, so that a run that does not
+# stop says where it hangs
+SCRIPT = ("import faulthandler, signal, sys\nsignal.signal(signal.SIGINT, signal.default_int_handler)\n"
+          "faulthandler.register(signal.SIGUSR1, all_threads=True)\n"
           "from pathlib import Path\nimport villenum.paths as p\np.NOTEBOOKS = Path(sys.argv[1])\n"
           "from villenum.cli import main\nsys.exit(main(sys.argv[2:]))")
 
