@@ -9,9 +9,14 @@ import sys
 from pathlib import Path
 
 import pandas as pd
-
 from test_scaffold import copy_repository, git_status
 
+from villenum import paths
+
+# What is checked does not depend on the number of resamples: few of them, which makes the run an experiment
+# (data/processed/2013/experiments/<id>/), so that removing the findings is checked to clean experiments too.
+FEW_PARAMS = {"n_boot": 100, "support_boot": 40}
+FEW = [arg for name, value in FEW_PARAMS.items() for arg in ("-p", f"{name}={value}")]
 FINDING_FILES = ("kinds_", "08_kinds", ".08_kinds", "kinds.", "test_kinds", "extra_", "09_extra", ".09_extra",
                  "extra.", "test_extra")
 
@@ -40,10 +45,10 @@ def test_scaffold_run_and_remove(tmp_path):
     run(repo, "-m", "ruff", "check", "src/villenum/kinds.py", "src/villenum/extra.py", "tests/test_kinds.py",
         "tests/test_extra.py")
 
-    run(repo, "-m", "villenum", "reproduce", "--quiet", "--jobs", "2")
-    out, reports = repo / "data" / "processed" / "2013", repo / "reports" / "2013"
+    run(repo, "-m", "villenum", "reproduce", "--quiet", "--jobs", "2", *FEW)
+    out, reports = (repo / d.relative_to(paths.ROOT) for d in paths.experiment_dirs("2013", FEW_PARAMS))
     counts = pd.read_csv(out / "kinds_counts.csv")
-    by_hand = pd.read_csv(out / "survey" / "collectivites.csv")["kind"].value_counts()
+    by_hand = pd.read_csv(repo / paths.survey_dir("2013").relative_to(paths.ROOT) / "collectivites.csv")["kind"].value_counts()
     assert dict(zip(counts["kind"], counts["n_collectivites"])) == {k: by_hand.get(k, 0) for k in counts["kind"]}
     assert counts["n_collectivites"].sum() == 24
     for name in ("kinds_counts", "extra_counts"):
@@ -61,6 +66,8 @@ def test_scaffold_run_and_remove(tmp_path):
     run(repo, "-m", "villenum", "remove-finding", "09", "extra")
     assert left_behind(repo) == []
     assert git_status(repo) == "", "sources, claims, datapackage and the reconstruction's manifest as before"
-    run(repo, "-m", "villenum", "reproduce", "--quiet", "--only", "06")  # the scorecard re-runs and forgets them
+    # the scorecard alone re-runs on that experiment's tables (named: it declares support_boot, not n_boot)
+    run(repo, "-m", "villenum", "reproduce", "--quiet", "--only", "06", "-p", "support_boot=40",
+        "--output-dir", str(out), "--report-dir", str(reports))
     assert "kinds" not in set(pd.read_csv(out / "scorecard.csv")["finding"])
     assert left_behind(repo) == [] and git_status(repo) == ""
