@@ -33,6 +33,13 @@ _HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
 SPARE_COLOURS = tuple(sns.color_palette("tab20", 20).as_hex() + sns.color_palette("Dark2", 8).as_hex())
 
 
+def _known(field: str) -> str:
+    """`field`, if it is one of FIELDS (KeyError naming them otherwise)."""
+    if field not in FIELDS:
+        raise KeyError(f"unknown questionnaire field {field!r}; known: {', '.join(FIELDS)}")
+    return field
+
+
 @dataclass(frozen=True)
 class Questionnaire:
     """The categories of one wave: `table` has one row per (field, code, spelling) and `rank_scale` its ranks.
@@ -56,14 +63,14 @@ class Questionnaire:
         every resample), and filtering `table` each time was most of its cost."""
         out = {}
         for field in FIELDS:
-            rows = self.table[self.table["field"] == field]
+            rows = self._field(field)
             out[field] = {col: dict(zip(rows["code"], rows[col])) for col in ("label_fr", "gloss_en", "colour")}
         return out
 
     @cached_property
     def _roles(self) -> dict[str, str]:
         """Each role's status code: the first status row with that role (built once, as `_maps`)."""
-        statuses = self.table[self.table["field"] == "status"]
+        statuses = self._field("status")
         roles: dict[str, str] = {}
         for role, code in zip(statuses["role"], statuses["code"]):
             roles.setdefault(role, str(code))
@@ -74,15 +81,11 @@ class Questionnaire:
         return self._roles.get(role)
 
     def _field(self, field: str) -> pd.DataFrame:
-        if field not in FIELDS:
-            raise KeyError(f"unknown questionnaire field {field!r}; known: {', '.join(FIELDS)}")
-        return self.table[self.table["field"] == field]
+        return self.table[self.table["field"] == _known(field)]
 
     def _map(self, field: str, column: str) -> dict[str, str]:
         """A copy of the cached mapping code -> `column` of `field` (callers may change what they get)."""
-        if field not in FIELDS:
-            raise KeyError(f"unknown questionnaire field {field!r}; known: {', '.join(FIELDS)}")
-        return dict(self._maps[field][column])
+        return dict(self._maps[_known(field)][column])
 
     def codes(self, field: str) -> list[str]:
         """Codes of a field, in questionnaire order."""
